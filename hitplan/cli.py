@@ -1,0 +1,291 @@
+"""The `hitplan` command: parses arguments, calls the package, prints. No analysis happens here."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from hitplan import __version__, config
+from hitplan.errors import HitplanError, UsageError
+
+EXIT_CODES = """exit codes:
+  0  success (rows may have been rejected: they are listed in the output and by `hitplan rejects`)
+  1  unexpected error (a bug: rerun with --debug and report the traceback)
+  2  usage error (unknown command, feed, profile or option)
+  3  input error (a file cannot be loaded: not a table, missing columns, unreadable)
+  4  store error (missing, locked by another writer, or of another schema version)
+  130 interrupted (Ctrl-C); the store is left as it was"""
+
+
+def _progress(quiet: bool):
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+
+
+def _store_path(args) -> Path:
+    return Path(args.store) if args.store else config.default_store()
+
+
+def cmd_init(args) -> int:
+    from hitplan import store
+
+    path = _store_path(args)
+    before, after = store.init(path)
+    if before == after:
+        print(f"store {path} is up to date (schema version {after})")
+    else:
+        print(f"store {path}: schema version {before} -> {after}")
+    return 0
+
+
+def _print_results(results, fmt: str) -> None:
+    if fmt == "json":
+        for r in results:
+            print(json.dumps(r.to_dict()))
+        return
+    for r in results:
+        name = Path(r.file).name
+        if r.status == "skipped":
+            print(f"{name} -> {r.feed}: skipped")
+        else:
+            print(
+                f"{name} -> {r.feed}: {r.rows_read:,} read, {r.rows_loaded:,} loaded "
+                f"({r.rows_replaced:,} replaced earlier rows), {r.rows_rejected:,} rejected  [load {r.load_id}, {r.seconds:.1f} s]"
+            )
+        for w in r.warnings:
+            print(f"  note: {w}")
+        if r.rows_rejected:
+            print(f"  see why: hitplan rejects --load {r.load_id}")
+
+
+def cmd_ingest(args) -> int:
+    from hitplan import store
+    from hitplan.ingest import ingest_file
+
+    say = _progress(args.quiet or args.format == "json")
+    results, failures = [], []
+    with store.writing(_store_path(args)) as con:
+        for f in args.files:
+            try:
+                results.append(
+                    ingest_file(con, args.feed, Path(f), profile_name=args.profile, force=args.force,
+                                ignore_extra=args.ignore_extra, progress=say)
+                )
+            except UsageError:
+                raise
+            except HitplanError as exc:
+                failures.append(exc)
+                if args.format == "json":
+                    print(json.dumps({"feed": args.feed, "file": f, "error": str(exc)}))
+                else:
+                    print(f"hitplan: error: {exc}", file=sys.stderr)
+    _print_results(results, args.format)
+    return max((e.exit_code for e in failures), default=0)
+
+
+def cmd_synth(args) -> int:
+    from hitplan.synth import generate
+
+    truth = generate(Path(args.out), seed=args.seed, scale=args.scale, start=args.start, end=args.end,
+                     progress=_progress(args.quiet))
+    total = sum(truth.rows.values())
+    print(f"wrote {len(truth.rows)} feeds, {total:,} rows, to {args.out} (ground truth: {args.out}/ground_truth.json)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from hitplan.pipeline import build_demo
+
+    out = Path(args.out) if args.out else config.demo_dir()
+    path = _store_path(args)
+    say = _progress(args.quiet)
+    results = build_demo(out, path, seed=args.seed, scale=args.scale, progress=say)
+    rows = sum(r.rows_loaded for r in results)
+    rejected = sum(r.rows_rejected for r in results)
+    print(f"demo store ready: {path} ({len(results)} feeds, {rows:,} rows loaded, {rejected:,} rejected)")
+    print(f"export files: {out}")
+    print("next: hitplan status")
+    return 0
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_status(args) -> int:
+    from hitplan import store
+    from hitplan.store.status import feed_status
+
+    con = store.connect(_store_path(args))
+    try:
+        st = feed_status(con)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps([s.to_dict() for s in st], indent=2))
+        return 0
+    rows = []
+    for s in st:
+        links = ", ".join(
+            f"{k} {'-' if v is None else f'{v:.1%}'}" for k, v in s.link_match.items()
+        )
+        rows.append([s.feed, f"{s.rows:,}", f"{s.first} .. {s.last}" if s.first else "", s.last_load or "never",
+                     f"{s.rejects:,}", links])
+    print(_table(["feed", "rows", "date range", "last load", "rejects", "links matched"], rows))
+    empty = [s.feed for s in st if s.rows == 0]
+    if empty:
+        print(f"\nempty feeds: {', '.join(empty)} (load them with `hitplan ingest FEED FILE`)")
+    return 0
+
+
+def cmd_rejects(args) -> int:
+    from hitplan import store
+    from hitplan.ingest.rejects import rejected_rows, write_rejects_csv
+
+    con = store.connect(_store_path(args))
+    try:
+        rows = rejected_rows(con, load_id=args.load, feed=args.feed, limit=None if args.out else args.limit)
+    finally:
+        con.close()
+    if args.out:
+        write_rejects_csv(rows, Path(args.out))
+        print(f"wrote {len(rows):,} rejected rows to {args.out}")
+        return 0
+    if not rows:
+        print("no rejected rows")
+        return 0
+    for r in rows:
+        print(f"load {r['load_id']} {r['feed']} {r['file_name']} row {r['row_number']} [{r['column_name']}]: {r['reason']}")
+    if len(rows) == args.limit:
+        print(f"(first {args.limit}; --limit N for more, --out FILE.csv for all with the file's values)")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from hitplan.schema import feeds
+    from hitplan.schema.docs import feeds_markdown
+
+    if args.format == "json":
+        print(json.dumps({n: {"grain": f.grain, "key": list(f.key), "columns": [c.__dict__ for c in f.columns]}
+                          for n, f in feeds().items()}, indent=2, default=list))
+    else:
+        print(feeds_markdown())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hitplan.schema import feeds
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="PATH", help=f"the DuckDB store (default ${config.ENV_STORE} or data/hitplan.duckdb)")
+    common.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+
+    p = argparse.ArgumentParser(
+        prog="hitplan",
+        description="Strategic technology planning for hospital IT leadership, over one DuckDB store.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.add_argument("--version", action="version", version=f"hitplan {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_: str, func, description: str | None = None):
+        sp = sub.add_parser(name, help=help_, description=description or help_, parents=[common],
+                            epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.set_defaults(func=func)
+        return sp
+
+    add("init", "create the store, or upgrade it to this version's schema", cmd_init)
+
+    sp = add("ingest", "load export files into a feed (every row loaded or kept in rejects)", cmd_ingest,
+             "Load one or more files into FEED in one transaction per file. Bad rows are kept in rejects with "
+             "the reason; rows whose key is already stored replace the stored rows; personal identifiers are "
+             "pseudonymized before anything is stored. Feeds: " + ", ".join(feeds()) + ".")
+    sp.add_argument("feed", metavar="FEED", help="the feed to load (see docs/feeds.md)")
+    sp.add_argument("files", metavar="FILE", nargs="+", help="CSV, Excel (.xlsx) or Parquet files")
+    sp.add_argument("--profile", default="canonical", help="column map of the exporting tool (default: canonical)")
+    sp.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file")
+    sp.add_argument("--force", action="store_true", help="load a file even if this exact file was loaded before")
+    sp.add_argument("--ignore-extra", action="store_true", help="load files that have columns the feed does not know")
+
+    sp = add("synth", "write the synthetic demo hospital's export files", cmd_synth,
+             "Write every feed of a fictional ~450-bed hospital as export files, deterministic for a seed, "
+             "with planted situations the analyses must find (ground_truth.json).")
+    sp.add_argument("--out", required=True, metavar="DIR", help="folder to write the files to")
+    sp.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    sp.add_argument("--scale", type=float, default=1.0, help="volume multiplier, e.g. 0.1 or 100 (default 1)")
+    sp.add_argument("--start", type=_date, default=dt.date(2023, 10, 1), help="first day (default 2023-10-01)")
+    sp.add_argument("--end", type=_date, default=dt.date(2026, 9, 30), help="last day (default 2026-09-30)")
+
+    sp = add("demo", "build the demo hospital: synthetic files, a fresh store, every feed loaded", cmd_demo,
+             "Write the synthetic hospital into data/demo/ and load it into a new store (replacing the store "
+             "only when everything succeeded).")
+    sp.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    sp.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1)")
+    sp.add_argument("--out", metavar="DIR", help="where the export files go (default data/demo)")
+
+    sp = add("status", "list every feed: rows, date range, last load, rejects, link match rates", cmd_status)
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+
+    sp = add("rejects", "show rejected rows with their reasons", cmd_rejects)
+    sp.add_argument("--load", type=int, metavar="N", help="only this load (see the ingest output)")
+    sp.add_argument("--feed", metavar="FEED", help="only this feed")
+    sp.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    sp.add_argument("--out", metavar="FILE.csv", help="write all of them, with the raw rows, to a CSV file")
+
+    sp = add("schema", "print the feed reference (columns, types, rules) for bringing your own data", cmd_schema)
+    sp.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except HitplanError as exc:
+        if args.debug:
+            raise
+        print(f"hitplan: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("hitplan: interrupted; the store is left as it was", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the one place an unexpected error becomes one line
+        if args.debug:
+            raise
+        print(f"hitplan: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The exceptions hitplan raises: one base class, each subclass telling the user what to fix."""
+
+from __future__ import annotations
+
+
+class HitplanError(Exception):
+    """Base of every error hitplan reports to a user; ``str(err)`` is one line with the fix."""
+
+    exit_code = 1
+
+
+class UsageError(HitplanError):
+    """The command was called with arguments that cannot work."""
+
+    exit_code = 2
+
+
+class InputError(HitplanError):
+    """An input file cannot be loaded as a whole (not a table, missing columns, wrong feed...)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        self.file = file
+        super().__init__(f"{file}: {message}" if file else message)
+
+
+class StoreError(HitplanError):
+    """The store cannot be opened or used as asked."""
+
+    exit_code = 4
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store for writing (DuckDB allows one writer per file)."""
+
+
+class StoreVersionError(StoreError):
+    """The store's schema is newer than this hitplan, or older and not yet upgraded."""

@@ -1,0 +1,253 @@
+"""Opening an input file as a relation of text columns inside DuckDB (CSV, Excel or Parquet)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from hitplan.errors import InputError
+
+CHUNK = 16 * 1024 * 1024
+DELIMITERS = (",", ";", "\t")
+# DuckDB refuses longer records; 64 MiB leaves room for pasted logs in descriptions.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+
+@dataclass
+class Source:
+    """An input file opened for reading: its fingerprint and a FROM-item of text columns."""
+
+    path: Path
+    format: str
+    sha256: str
+    columns: list[str]
+    relation: str
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    row_offset: int = 1
+    rejects_table: str | None = None
+    _temp: list[Path] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Remove temporary files made while opening (transcoded copies)."""
+        for p in self._temp:
+            p.unlink(missing_ok=True)
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def open_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    """Open ``path`` on ``con`` as text columns; raises InputError when it is not a table we can read."""
+    if not path.exists():
+        raise InputError("no such file", file=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", file=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty; export it again with a header row and data", file=str(path))
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _open_excel(con, path)
+    if suffix in PARQUET_SUFFIXES:
+        return _open_parquet(con, path)
+    if suffix == ".xls":
+        raise InputError("old .xls workbooks are not read; save it as .xlsx or CSV", file=str(path))
+    return _open_csv(con, path)
+
+
+def _fingerprint_text(path: Path) -> tuple[str, str]:
+    """sha256 of the file and its encoding (utf-8 or cp1252), read in one streaming pass."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    with path.open("rb") as fh:
+        first = True
+        while chunk := fh.read(CHUNK):
+            if first:
+                if b"\0" in chunk[:65536]:
+                    raise InputError(
+                        "is binary, not a text table; export it as CSV, Excel (.xlsx) or Parquet", file=str(path)
+                    )
+                first = False
+            digest.update(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return digest.hexdigest(), "utf-8" if utf8 else "cp1252"
+
+
+def _transcode(path: Path) -> Path:
+    """A UTF-8 copy of a Windows-1252 file (DuckDB reads only UTF-8, UTF-16 and Latin-1)."""
+    out = Path(tempfile.mkstemp(prefix="hitplan-", suffix=".csv")[1])
+    with path.open("r", encoding="cp1252", errors="strict", newline="") as src, out.open(
+        "w", encoding="utf-8", newline=""
+    ) as dst:
+        try:
+            while chunk := src.read(CHUNK):
+                dst.write(chunk)
+        except UnicodeDecodeError as exc:
+            out.unlink(missing_ok=True)
+            raise InputError(
+                f"is neither UTF-8 nor Windows-1252 (byte 0x{exc.object[exc.start]:02x} near byte {exc.start}); "
+                "save it as UTF-8 CSV",
+                file=str(path),
+            ) from exc
+    return out
+
+
+def _header_line(path: Path) -> str:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        return fh.readline(1024 * 1024)
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter of a header line: the candidate that splits it most (outside quotes)."""
+    counts = {}
+    for d in DELIMITERS:
+        try:
+            counts[d] = len(next(csv.reader(io.StringIO(header), delimiter=d)))
+        except (StopIteration, csv.Error):
+            counts[d] = 0
+    return max(DELIMITERS, key=lambda d: counts[d])
+
+
+def _open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    sha, encoding = _fingerprint_text(path)
+    temp: list[Path] = []
+    readable = path
+    if encoding != "utf-8":
+        readable = _transcode(path)
+        temp.append(readable)
+    header = _header_line(readable)
+    if not header.strip():
+        raise InputError("the first line is blank; the first line must be the header row", file=str(path))
+    delim = _delimiter(header)
+    rejects = f"_rej_{abs(hash((str(path), sha))) % 10**9}"
+    relation = (
+        f"read_csv({sql_string(str(readable))}, header = true, all_varchar = true, "
+        f"delim = {sql_string(delim)}, quote = '\"', escape = '\"', null_padding = false, "
+        f"store_rejects = true, rejects_table = {sql_string(rejects)}, "
+        f"rejects_scan = {sql_string(rejects + '_scan')}, max_line_size = {MAX_LINE_BYTES}, "
+        f"sample_size = 2048, auto_detect = true)"
+    )
+    try:
+        columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    except duckdb.Error as exc:
+        for p in temp:
+            p.unlink(missing_ok=True)
+        raise InputError(f"cannot be read as a table: {str(exc).splitlines()[0]}", file=str(path)) from exc
+    src = Source(
+        path=path, format="csv", sha256=sha, columns=columns, relation=relation,
+        encoding=encoding, delimiter=delim, rejects_table=rejects, _temp=temp,
+    )
+    _check_header(src, next(csv.reader(io.StringIO(header.lstrip("\ufeff")), delimiter=delim)))
+    return src
+
+
+def _check_header(src: Source, names: list[str]) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names, start=1):
+        if not name.strip():
+            raise InputError(f"header column {i} is blank; give every column a name", file=str(src.path))
+        key = name.strip().lower()
+        if key in seen:
+            raise InputError(f"header names column {name!r} twice; remove or rename one", file=str(src.path))
+        seen.add(key)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    sha = _file_sha256(path)
+    base = f"read_parquet({sql_string(str(path))})"
+    try:
+        cols = [r[0] for r in con.execute(f"describe select * from {base}").fetchall()]
+    except duckdb.Error as exc:
+        raise InputError(f"is not a readable Parquet file: {str(exc).splitlines()[0]}", file=str(path)) from exc
+    casts = ", ".join(f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in cols)
+    src = Source(path=path, format="parquet", sha256=sha, columns=cols, relation=f"(select {casts} from {base})")
+    _check_header(src, cols)
+    return src
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time(0) else value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _open_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    import openpyxl  # only Excel inputs pay for it
+
+    sha = _file_sha256(path)
+    if not zipfile.is_zipfile(path):
+        raise InputError("is not an Excel workbook (.xlsx is a zip file); save it again from Excel", file=str(path))
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputError(f"is not a readable Excel workbook: {exc}", file=str(path)) from exc
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None or all(v is None for v in header):
+            raise InputError("the first sheet is empty; put the header in row 1", file=str(path))
+        names = [_cell_text(v) or "" for v in header]
+        while names and not names[-1]:
+            names.pop()
+        data: list[list[str | None]] = [[] for _ in names]
+        for row in rows:
+            cells = [_cell_text(v) for v in row[: len(names)]]
+            if all(c is None for c in cells):
+                continue  # Excel keeps formatted-but-empty rows at the end of a sheet
+            cells += [None] * (len(names) - len(cells))
+            for i, c in enumerate(cells):
+                data[i].append(c)
+    finally:
+        wb.close()
+    src = Source(path=path, format="xlsx", sha256=sha, columns=names, relation="", row_offset=1)
+    _check_header(src, names)
+    table = pa.table({n: pa.array(col, type=pa.string()) for n, col in zip(names, data)})
+    view = f"_xlsx_{sha[:12]}"
+    con.register(view, table)
+    src.relation = view
+    return src

@@ -1,0 +1,161 @@
+"""The SQL that types and checks every row of a file inside DuckDB, naming each problem."""
+
+from __future__ import annotations
+
+import re
+
+from hitplan.ingest.pseudonymize import pseudonym_sql
+from hitplan.ingest.source import quote_ident, sql_string
+from hitplan.schema import Column, Feed
+
+TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "money": "an amount like 1234.56 (no currency sign or thousands separator)",
+    "date": "a date as YYYY-MM-DD",
+    "timestamp": "a date-time as YYYY-MM-DD HH:MM:SS",
+    "boolean": "true or false",
+}
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+OFFSET_RE = r"(T|\d )\d\d:\d\d(:\d\d(\.\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?)$"
+
+
+def _in_list(expr: str, words: tuple[str, ...]) -> str:
+    return f"{expr} in ({', '.join(sql_string(w) for w in words)})"
+
+
+def _shown(raw: str) -> str:
+    """SQL rendering a raw value for a message: quoted, cut at 60 characters."""
+    return f"'''' || (CASE WHEN length({raw}) > 60 THEN left({raw}, 60) || '…' ELSE {raw} END) || ''''"
+
+
+def typed_sql(col: Column, raw: str) -> str:
+    """SQL turning the trimmed text ``raw`` into the column's type (NULL where it is not one)."""
+    if col.pii:
+        return pseudonym_sql(raw)
+    if col.values:
+        return f"replace(replace(lower({raw}), ' ', '_'), '-', '_')"
+    match col.type:
+        case "text":
+            return raw
+        case "integer":
+            # try_cast alone rounds '3.5' to 4: accept only whole numbers (3 or 3.0).
+            return (
+                f"CASE WHEN regexp_full_match({raw}, '[+-]?[0-9]+(\\.0*)?') "
+                f"THEN try_cast(regexp_replace({raw}, '\\.0*$', '') AS BIGINT) END"
+            )
+        case "number":
+            return f"CASE WHEN isfinite(try_cast({raw} AS DOUBLE)) THEN try_cast({raw} AS DOUBLE) END"
+        case "money":
+            return f"try_cast({raw} AS DECIMAL(18,2))"
+        case "date":
+            return f"try_cast({raw} AS DATE)"
+        case "timestamp":
+            return f"CASE WHEN NOT regexp_matches({raw}, '{OFFSET_RE}') THEN try_cast({raw} AS TIMESTAMP) END"
+        case "boolean":
+            return (
+                f"CASE WHEN {_in_list(f'lower({raw})', TRUE_WORDS)} THEN true "
+                f"WHEN {_in_list(f'lower({raw})', FALSE_WORDS)} THEN false END"
+            )
+    raise ValueError(col.type)
+
+
+def _literal(col: Column, value: object) -> str:
+    if col.type in ("date", "timestamp"):
+        return f"{col.sql_type} {sql_string(str(value))}"
+    return str(value)
+
+
+def error_sql(col: Column, raw: str, typed: str) -> str:
+    """SQL giving the first problem with one column's value as 'column: problem', or NULL."""
+    name = col.name
+    whens: list[tuple[str, str]] = []
+    if col.required:
+        whens.append((f"{raw} IS NULL", sql_string(f"{name}: required but blank")))
+    whens.append(
+        (f"length({raw}) > {col.max_length}",
+         f"'{name}: ' || length({raw}) || ' characters, over the limit of {col.max_length}; shorten it'")
+    )
+    shown = sql_string(f"{name}: value") if col.pii else f"'{name}: ' || {_shown(raw)}"
+    if col.values:
+        allowed = ", ".join(col.values)
+        whens.append(
+            (f"{raw} IS NOT NULL AND NOT {_in_list(typed, col.values)}", f"{shown} || ' is not one of {allowed}'")
+        )
+    elif col.type != "text" and not col.pii:
+        if col.type == "timestamp":
+            whens.append(
+                (f"{raw} IS NOT NULL AND regexp_matches({raw}, '{OFFSET_RE}')",
+                 f"{shown} || ' has a time-zone offset; give hospital local time without one'")
+            )
+        whens.append((f"{raw} IS NOT NULL AND {typed} IS NULL", f"{shown} || ' is not {TYPE_WORDS[col.type]}'"))
+    if col.min is not None:
+        whens.append((f"{typed} < {_literal(col, col.min)}", f"{shown} || ' is below the minimum {col.min}'"))
+    if col.max is not None:
+        whens.append((f"{typed} > {_literal(col, col.max)}", f"{shown} || ' is above the maximum {col.max}'"))
+    if col.not_future:
+        limit = "current_date + 1" if col.type == "date" else "current_date + INTERVAL 2 DAY"
+        whens.append(
+            (f"{typed} > {limit}", f"{shown} || ' is in the future; check the date and the time zone'")
+        )
+    cases = " ".join(f"WHEN {cond} THEN {msg}" for cond, msg in whens)
+    return f"CASE {cases} END"
+
+
+def checked_select(feed: Feed, mapping: dict[str, str], source_columns: list[str], relation: str) -> str:
+    """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
+
+    ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL.
+    _raw (the file's row as JSON, personal values already pseudonymized) is kept for rejected rows only.
+    """
+    alias = {c: f"s{i}" for i, c in enumerate(source_columns)}
+    pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
+    raw_cols, typed_cols = [], []
+    col_errs: list[tuple[str, str]] = []
+    for i, col in enumerate(feed.columns):
+        if col.name not in mapping:
+            typed_cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote_ident(col.name)}")
+            continue
+        r = f"r{i}"
+        raw_cols.append(f"NULLIF(trim({alias[mapping[col.name]]}, ' \t\r\n'), '') AS {r}")
+        t = typed_sql(col, r)
+        typed_cols.append(f"{t} AS {quote_ident(col.name)}")
+        col_errs.append((col.name, error_sql(col, r, t)))
+    # Row checks refer to typed values, so they run one level above the typed columns.
+    row_errs = [
+        (check.column, f"CASE WHEN NOT ({check.rule}) THEN {sql_string(check.column + ': ' + check.message)} END")
+        for check in feed.checks
+        if all(c in mapping for c in _rule_columns(feed, check.rule))
+    ]
+    errs = col_errs + row_errs
+    e_typed = "".join(f", {expr} AS e{j}" for j, (_, expr) in enumerate(col_errs))
+    e_checked = "".join(f", {expr} AS e{len(col_errs) + k}" for k, (_, expr) in enumerate(row_errs))
+    reason = f"concat_ws('; ', {', '.join(f'e{j}' for j in range(len(errs)))})" if errs else "''"
+    which = (
+        "coalesce(" + ", ".join(f"CASE WHEN e{j} IS NOT NULL THEN {sql_string(n)} END" for j, (n, _) in enumerate(errs)) + ")"
+        if errs else "NULL"
+    )
+    raw_struct = ", ".join(
+        f"{quote_ident(c)} := {pseudonym_sql(alias[c]) if c in pii_sources else alias[c]}"
+        for c in source_columns
+    )
+    names = ", ".join(quote_ident(c.name) for c in feed.columns)
+    return f"""
+WITH src AS (SELECT {', '.join(f"{quote_ident(c)} AS {a}" for c, a in alias.items())} FROM {relation}),
+raw AS (SELECT *, {', '.join(raw_cols) or 'NULL AS r_none'} FROM src),
+typed AS (SELECT *, {', '.join(typed_cols)}{e_typed} FROM raw),
+checked AS (SELECT *{e_checked} FROM typed),
+final AS (
+    SELECT {names},
+           NULLIF({reason}, '') AS _reason,
+           {which} AS _column,
+           CASE WHEN {reason} <> '' THEN to_json(struct_pack({raw_struct})) END AS _raw
+    FROM checked
+)
+SELECT * FROM final"""
+
+
+def _rule_columns(feed: Feed, rule: str) -> list[str]:
+    words = set(re.findall(r"[a-z_]+", rule))
+    return [c.name for c in feed.columns if c.name in words]

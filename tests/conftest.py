@@ -1,0 +1,57 @@
+"""Shared fixtures: every test gets its own store and pseudonymization key, never the user's."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from hitplan import store
+from hitplan.cli import main
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Point the store and the key file at the test's own folder."""
+    monkeypatch.setenv("HITPLAN_STORE", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("HITPLAN_KEY_FILE", str(tmp_path / "keys" / "pseudonym.key"))
+    monkeypatch.delenv("HITPLAN_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("HITPLAN_SHARE_GROUP", raising=False)
+    yield
+
+
+@pytest.fixture
+def store_path(tmp_path) -> Path:
+    path = tmp_path / "store.duckdb"
+    store.init(path)
+    return path
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `hitplan ARGS...` in-process; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]], **kw) -> Path:
+    """A small CSV file written the way a tool would export it."""
+    with path.open("w", newline="", encoding=kw.pop("encoding", "utf-8")) as fh:
+        w = csv.writer(fh, delimiter=kw.pop("delimiter", ","))
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def query(path: Path, sql: str, params=None):
+    con = store.connect(path)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
