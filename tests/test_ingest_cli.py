@@ -239,3 +239,20 @@ def test_unknown_feed_and_profile_are_usage_errors(tmp_path, store_path, cli):
     assert code == 2 and "unknown feed 'incidnets'" in err and "incidents" in err
     code, _, err = cli("ingest", "incidents", f, "--profile", "nope")
     assert code == 2 and "unknown profile 'nope'" in err
+
+
+def test_clean_and_careful_paths_load_the_same_rows(tmp_path, cli):
+    """A clean file goes straight in; one bad row sends the file down the careful path: same valid rows."""
+    from hitplan import store
+
+    rows = good_rows() + [["INC003", "SYS-3", "2025-02-01 00:00:00", "", "", "on hold", "  Cy  Test ", " trimmed ", "1.5"]]
+    clean = write_csv(tmp_path / "clean.csv", INC, rows)
+    dirty = write_csv(tmp_path / "dirty.csv", INC, rows + [["INC004", "SYS-1", "yesterday", "", "", "", "", "", ""]])
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    for path, f in ((a, clean), (b, dirty)):
+        store.init(path)
+        assert cli("ingest", "incidents", f, "--store", path)[0] == 0
+    sql = "select * exclude (_load_id) from incidents order by number"
+    assert query(a, sql) == query(b, sql)
+    assert query(b, "select count(*) from rejects") == [(1,)]
+    assert query(a, "select state, short_description from incidents where number = 'INC003'") == [("on_hold", "trimmed")]

@@ -13,7 +13,7 @@ from hitplan import __version__
 from hitplan.errors import HitplanError, InputError, UsageError
 from hitplan.ingest.profiles import column_map, profile
 from hitplan.ingest.pseudonymize import hmac_pads, load_key
-from hitplan.ingest.source import Source, open_source, quote_ident
+from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident
 from hitplan.ingest.validate import checked_select
 from hitplan.schema import Feed, feeds
 from hitplan.store import scalar
@@ -98,13 +98,7 @@ def ingest_file(
             ipad, opad = hmac_pads(load_key())
             params = {"ipad": ipad, "opad": opad}
         say(f"{path.name}: reading and checking rows for {feed.name}")
-        con.execute("begin transaction")
-        try:
-            _load(con, feed, src, mapping, params, result, say)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+        _load(con, feed, src, mapping, params, result, say)
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
@@ -125,29 +119,100 @@ def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
 
 
 def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, result: IngestResult, say: Progress) -> None:
-    t0 = time.perf_counter()
-    con.execute(f"create temp table _chk as {checked_select(feed, mapping, src.columns, src.relation)}", params)
-    parsed, base = con.execute("select count(*), coalesce(min(rowid), 0) from _chk").fetchall()[0]
-    _structural_rejects(con, src)
-    n_struct = scalar(con, "select count(*) from _struct")
-    result.rows_read = parsed + n_struct
-    say(f"{src.path.name}: {result.rows_read:,} rows read and checked in {time.perf_counter() - t0:.1f} s")
-    if result.rows_read == 0:
-        result.warnings.append("the file has a header but no data rows; nothing loaded")
-    _reject_duplicates(con, feed)
+    """Insert the file's valid rows and its rejects, replace older rows with the same key, log the load.
 
+    A clean file (the usual case) is read once, straight into the feed table. Any problem — a bad value,
+    a repeated key, a row the CSV reader cannot split, bytes that are not UTF-8 — rolls that attempt back
+    and takes the careful path, which keeps every row in a temporary table to explain each reject.
+    """
+    t0 = time.perf_counter()
+    table = quote_ident(feed.name)
+    had_rows = bool(scalar(con, f"select count(*) from (select 1 from {table} limit 1)"))
     load_id = int(scalar(con, "select coalesce(max(load_id), 0) + 1 from load_log"))
     result.load_id = load_id
-    table = quote_ident(feed.name)
-    if scalar(con, f"select count(*) from (select 1 from {table} limit 1)"):
-        on = " and ".join(f"t.{quote_ident(k)} is not distinct from c.{quote_ident(k)}" for k in feed.key)
-        result.rows_replaced = int(
-            scalar(con, f"delete from {table} t using _chk c where c._reason is null and {on}") or 0
+    con.execute("begin transaction")
+    try:
+        loaded = _insert_clean_file(con, feed, src, mapping, params, load_id)
+        if loaded is None:
+            con.execute("rollback")
+            say(f"{src.path.name}: some rows need a closer look; checking each one")
+            _check_rows(con, feed, src, mapping, params)
+            con.execute("begin transaction")
+            _insert_checked_rows(con, feed, src, load_id, result)
+        else:
+            result.rows_read = result.rows_loaded = loaded
+        say(f"{src.path.name}: {result.rows_read:,} rows read and checked in {time.perf_counter() - t0:.1f} s")
+        if result.rows_read == 0:
+            result.warnings.append("the file has a header but no data rows; nothing loaded")
+        _finish(con, feed, src, result, had_rows, t0)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    say(f"{src.path.name}: {result.rows_loaded:,} loaded, {result.rows_rejected:,} rejected")
+
+
+def _insert_clean_file(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, load_id: int) -> int | None:
+    """Insert every row of a file with no problem at all; None when any row has one (the caller rolls back)."""
+    cols = ", ".join(quote_ident(c.name) for c in feed.columns)
+    query = checked_select(feed, mapping, src.columns, src.relation)
+    try:
+        # Bad rows go in with a negative load id: counting them afterwards is cheaper than a second read.
+        n = scalar(
+            con,
+            f"insert into {quote_ident(feed.name)} ({cols}, _load_id) select {cols}, "
+            f"CASE WHEN _reason IS NULL THEN {load_id} ELSE -{load_id} END from ({query})",
+            params,
         )
+    except duckdb.Error:
+        return None
+    this_load = f"from {quote_ident(feed.name)} where _load_id = {load_id}"
+    if scalar(con, f"select count(*) from {quote_ident(feed.name)} where _load_id = -{load_id}"):
+        return None
+    keys = ", ".join(quote_ident(k) for k in feed.key)
+    # One 64-bit hash per key groups much faster than the key's strings; a collision only costs the careful path.
+    if scalar(con, f"select count(*) from (select hash({keys}) as h {this_load} group by h having count(*) > 1)"):
+        return None
+    return int(n or 0)
+
+
+def _check_rows(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict) -> None:
+    """Create temp table _chk: every row the file splits into, typed, with _reason for the bad ones."""
+
+    def build() -> None:
+        con.execute(f"create or replace temp table _chk as {checked_select(feed, mapping, src.columns, src.relation)}", params)
+
+    if src.format != "csv":
+        build()
+    else:
+        try:
+            build()
+        except duckdb.Error as exc:
+            problem = str(exc)
+            retried = False
+            if ("not utf-8 encoded" in problem or "Invalid unicode" in problem) and looks_like_cp1252(src.path):
+                src.transcode_from_cp1252()
+                try:
+                    build()
+                    retried = True
+                except duckdb.Error:
+                    pass
+            if not retried:
+                # Malformed rows (ragged, bad quoting, damaged bytes): read again, keeping them as rejects.
+                src.relation = src.csv_relation(keep_bad_rows=True)
+                build()
+    _structural_rejects(con, src)
+    _reject_duplicates(con, feed)
+
+
+def _insert_checked_rows(con, feed: Feed, src: Source, load_id: int, result: IngestResult) -> None:
+    """Insert the valid rows of _chk and every rejected row with its file row number and reason."""
+    parsed, base = con.execute("select count(*), coalesce(min(rowid), 0) from _chk").fetchall()[0]
+    result.rows_read = int(parsed + scalar(con, "select count(*) from _struct"))
     cols = ", ".join(quote_ident(c.name) for c in feed.columns)
     result.rows_loaded = int(
-        scalar(con, f"insert into {table} ({cols}, _load_id) select {cols}, {load_id} from _chk where _reason is null")
-        or 0
+        scalar(con, f"insert into {quote_ident(feed.name)} ({cols}, _load_id) select {cols}, {load_id} "
+               "from _chk where _reason is null") or 0
     )
     # Row numbers count data rows in the file (1 = first row under the header). A temp table's rowids start
     # at a large offset, hence `base`; rows the CSV reader could not split are not in _chk, so each checked
@@ -159,12 +224,24 @@ def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, r
         from _chk c where c._reason is not null"""
     )
     con.execute(f"insert into rejects select {load_id}, row_number, column_name, reason, raw_row from _struct")
+
+
+def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, t0: float) -> None:
+    """Replace older rows with the same key, count unlinked rows, check the sums and write the load log."""
+    load_id = result.load_id
+    table = quote_ident(feed.name)
+    if had_rows:
+        on = " and ".join(f"t.{quote_ident(k)} is not distinct from n.{quote_ident(k)}" for k in feed.key)
+        keys = ", ".join(quote_ident(k) for k in feed.key)
+        result.rows_replaced = int(
+            scalar(con, f"delete from {table} t using (select {keys} from {table} where _load_id = {load_id}) n "
+                        f"where t._load_id <> {load_id} and {on}") or 0
+        )
     result.rows_rejected = int(scalar(con, "select count(*) from rejects where load_id = ?", [load_id]))
-    result.unlinked = _unlinked(con, feed)
-    result.rows_unlinked = int(
-        scalar(con, "select count(*) from _chk c where c._reason is null and (" + _unlinked_any(feed) + ")")
-        if result.unlinked else 0
-    )
+    result.unlinked = _unlinked(con, feed, load_id)
+    if result.unlinked:
+        result.rows_unlinked = int(scalar(con, f"select count(*) from {table} c where c._load_id = {load_id} and ("
+                                               + _unlinked_any(feed) + ")"))
     for col, n in result.unlinked.items():
         target = feed.column(col).link.split(".")[0]
         result.warnings.append(f"{n:,} rows name a {col} that is not in {target} (kept; load {target} or fix the ids)")
@@ -180,7 +257,6 @@ def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, r
          result.rows_loaded, result.rows_replaced, result.rows_rejected, result.rows_unlinked,
          int((time.perf_counter() - t0) * 1e6), __version__],
     )
-    say(f"{src.path.name}: {result.rows_loaded:,} loaded, {result.rows_rejected:,} rejected")
 
 
 def _structural_rejects(con, src: Source) -> None:
@@ -212,9 +288,13 @@ def _structural_rejects(con, src: Source) -> None:
 def _reject_duplicates(con, feed: Feed) -> None:
     """Reject every later row whose key repeats an earlier valid row's key in the same file."""
     keys = ", ".join(quote_ident(k) for k in feed.key)
+    # Grouping on one 64-bit hash is much faster than on the key's strings; collisions are settled below
+    # by comparing the real key values of the few candidate rows.
     con.execute(
-        f"create temp table _dupkeys as select {keys}, min(rowid) as first_rowid from _chk "
-        f"where _reason is null group by {keys} having count(*) > 1"
+        f"create or replace temp table _dupkeys as "
+        f"with cand as (select hash({keys}) as h from _chk where _reason is null group by h having count(*) > 1) "
+        f"select {keys}, min(rowid) as first_rowid from _chk where _reason is null and hash({keys}) in "
+        f"(select h from cand) group by {keys} having count(*) > 1"
     )
     if not scalar(con, "select count(*) from _dupkeys"):
         return
@@ -243,7 +323,7 @@ def _unlinked_any(feed: Feed) -> str:
     return " or ".join(parts) or "false"
 
 
-def _unlinked(con, feed: Feed) -> dict[str, int]:
+def _unlinked(con, feed: Feed, load_id: int) -> dict[str, int]:
     """Per link column, how many loaded rows name a key the linked feed does not have."""
     out = {}
     for col in feed.columns:
@@ -252,7 +332,8 @@ def _unlinked(con, feed: Feed) -> dict[str, int]:
         table, key = col.link.split(".")
         n = scalar(
             con,
-            f"select count(*) from _chk c where c._reason is null and c.{quote_ident(col.name)} is not null "
+            f"select count(*) from {quote_ident(feed.name)} c where c._load_id = {load_id} "
+            f"and c.{quote_ident(col.name)} is not null "
             f"and c.{quote_ident(col.name)} not in (select {quote_ident(key)} from {quote_ident(table)} "
             f"where {quote_ident(key)} is not null)",
         )

@@ -40,10 +40,11 @@ def typed_sql(col: Column, raw: str) -> str:
         case "text":
             return raw
         case "integer":
-            # try_cast alone rounds '3.5' to 4: accept only whole numbers (3 or 3.0).
+            # try_cast alone rounds '3.5' to 4: a value with a decimal point must be a whole number (3.0).
             return (
-                f"CASE WHEN regexp_full_match({raw}, '[+-]?[0-9]+(\\.0*)?') "
-                f"THEN try_cast(regexp_replace({raw}, '\\.0*$', '') AS BIGINT) END"
+                f"CASE WHEN NOT contains({raw}, '.') THEN try_cast({raw} AS BIGINT) "
+                f"WHEN regexp_full_match({raw}, '\\s*[+-]?[0-9]+\\.0*\\s*') "
+                f"THEN try_cast(regexp_replace({raw}, '\\.0*\\s*$', '') AS BIGINT) END"
             )
         case "number":
             return f"CASE WHEN isfinite(try_cast({raw} AS DOUBLE)) THEN try_cast({raw} AS DOUBLE) END"
@@ -67,16 +68,17 @@ def _literal(col: Column, value: object) -> str:
     return str(value)
 
 
-def error_sql(col: Column, raw: str, typed: str) -> str:
-    """SQL giving the first problem with one column's value as 'column: problem', or NULL."""
+def problems(col: Column, raw: str, typed: str) -> list[tuple[str, str]]:
+    """The ways one column's value can be wrong, as (SQL condition, SQL message 'column: problem'), in order."""
     name = col.name
     whens: list[tuple[str, str]] = []
     if col.required:
         whens.append((f"{raw} IS NULL", sql_string(f"{name}: required but blank")))
-    whens.append(
-        (f"length({raw}) > {col.max_length}",
-         f"'{name}: ' || length({raw}) || ' characters, over the limit of {col.max_length}; shorten it'")
-    )
+    if col.type == "text":
+        whens.append(
+            (f"length({raw}) > {col.max_length}",
+             f"'{name}: ' || length({raw}) || ' characters, over the limit of {col.max_length}; shorten it'")
+        )
     shown = sql_string(f"{name}: value") if col.pii else f"'{name}: ' || {_shown(raw)}"
     if col.values:
         allowed = ", ".join(col.values)
@@ -99,59 +101,71 @@ def error_sql(col: Column, raw: str, typed: str) -> str:
         whens.append(
             (f"{typed} > {limit}", f"{shown} || ' is in the future; check the date and the time zone'")
         )
-    cases = " ".join(f"WHEN {cond} THEN {msg}" for cond, msg in whens)
-    return f"CASE {cases} END"
+    return whens
+
+
+def _blank_is_null(col: Column, src: str) -> str:
+    """SQL for a file value with blanks as NULL; text is trimmed (casts ignore spaces by themselves)."""
+    if col.type == "text" or col.values or col.pii:
+        # Trimming only values that need it: copying every string costs a third of the read time, and
+        # looking at the first and last character is the cheapest test DuckDB offers.
+        return (
+            f"NULLIF(CASE WHEN ord({src}[1]) BETWEEN 0 AND 32 OR ord({src}[-1]) BETWEEN 0 AND 32 "
+            f"THEN trim({src}, ' \t\r\n') ELSE {src} END, '')"
+        )
+    return f"NULLIF({src}, '')"
 
 
 def checked_select(feed: Feed, mapping: dict[str, str], source_columns: list[str], relation: str) -> str:
     """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
 
-    ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL.
-    _raw (the file's row as JSON, personal values already pseudonymized) is kept for rejected rows only.
+    ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL. Bad rows get
+    _reason (every problem), _column (the first column at fault) and _raw (the file's row as JSON, personal
+    values already pseudonymized); the messages are only built for them.
     """
     alias = {c: f"s{i}" for i, c in enumerate(source_columns)}
-    pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
     raw_cols, typed_cols = [], []
-    col_errs: list[tuple[str, str]] = []
+    col_probs: list[tuple[str, list[tuple[str, str]]]] = []
     for i, col in enumerate(feed.columns):
         if col.name not in mapping:
             typed_cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote_ident(col.name)}")
             continue
         r = f"r{i}"
-        raw_cols.append(f"NULLIF(trim({alias[mapping[col.name]]}, ' \t\r\n'), '') AS {r}")
-        t = typed_sql(col, r)
-        typed_cols.append(f"{t} AS {quote_ident(col.name)}")
-        col_errs.append((col.name, error_sql(col, r, t)))
-    # Row checks refer to typed values, so they run one level above the typed columns.
-    row_errs = [
-        (check.column, f"CASE WHEN NOT ({check.rule}) THEN {sql_string(check.column + ': ' + check.message)} END")
+        raw_cols.append(f"{_blank_is_null(col, alias[mapping[col.name]])} AS {r}")
+        typed_cols.append(f"{typed_sql(col, r)} AS {quote_ident(col.name)}")
+        col_probs.append((col.name, problems(col, r, quote_ident(col.name))))
+    # Row checks refer to typed values, so they sit beside the column checks, above the typed columns.
+    col_probs += [
+        (check.column, [(f"NOT ({check.rule})", sql_string(f"{check.column}: {check.message}"))])
         for check in feed.checks
         if all(c in mapping for c in _rule_columns(feed, check.rule))
     ]
-    errs = col_errs + row_errs
-    e_typed = "".join(f", {expr} AS e{j}" for j, (_, expr) in enumerate(col_errs))
-    e_checked = "".join(f", {expr} AS e{len(col_errs) + k}" for k, (_, expr) in enumerate(row_errs))
+    names = ", ".join(quote_ident(c.name) for c in feed.columns)
+    head = f"""
+WITH src AS (SELECT {', '.join(f"{quote_ident(c)} AS {a}" for c, a in alias.items())} FROM {relation}),
+raw AS (SELECT *, {', '.join(raw_cols) or 'NULL AS r_none'} FROM src),
+typed AS (SELECT *, {', '.join(typed_cols)} FROM raw)"""
+    errs = [(n, "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in probs) + " END") for n, probs in col_probs if probs]
+    e_all = ", ".join(f"{expr} AS e{j}" for j, (_, expr) in enumerate(errs)) or "NULL AS e_none"
     reason = f"concat_ws('; ', {', '.join(f'e{j}' for j in range(len(errs)))})" if errs else "''"
     which = (
         "coalesce(" + ", ".join(f"CASE WHEN e{j} IS NOT NULL THEN {sql_string(n)} END" for j, (n, _) in enumerate(errs)) + ")"
         if errs else "NULL"
     )
+    pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
     raw_struct = ", ".join(
         f"{quote_ident(c)} := {pseudonym_sql(alias[c]) if c in pii_sources else alias[c]}"
         for c in source_columns
     )
-    names = ", ".join(quote_ident(c.name) for c in feed.columns)
-    return f"""
-WITH src AS (SELECT {', '.join(f"{quote_ident(c)} AS {a}" for c, a in alias.items())} FROM {relation}),
-raw AS (SELECT *, {', '.join(raw_cols) or 'NULL AS r_none'} FROM src),
-typed AS (SELECT *, {', '.join(typed_cols)}{e_typed} FROM raw),
-checked AS (SELECT *{e_checked} FROM typed),
+    return f"""{head},
+checked AS (SELECT *, {e_all} FROM typed),
+reasons AS (SELECT *, NULLIF({reason}, '') AS _reason FROM checked),
 final AS (
     SELECT {names},
-           NULLIF({reason}, '') AS _reason,
-           {which} AS _column,
-           CASE WHEN {reason} <> '' THEN to_json(struct_pack({raw_struct})) END AS _raw
-    FROM checked
+           _reason,
+           CASE WHEN _reason IS NOT NULL THEN {which} END AS _column,
+           CASE WHEN _reason IS NOT NULL THEN to_json(struct_pack({raw_struct})) END AS _raw
+    FROM reasons
 )
 SELECT * FROM final"""
 

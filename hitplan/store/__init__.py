@@ -35,7 +35,7 @@ def code_version() -> int:
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -46,6 +46,9 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open store {path}: {text.splitlines()[0]}") from exc
     except duckdb.Error as exc:
         raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from exc
+    # DuckDB draws its own progress bar on stdout, which would corrupt --format json output.
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
