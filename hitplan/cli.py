@@ -103,8 +103,11 @@ def cmd_ingest(args) -> int:
 def cmd_synth(args) -> int:
     from hitplan.synth import generate
 
-    truth = generate(Path(args.out), seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                     progress=_progress(args.quiet))
+    try:
+        truth = generate(Path(args.out), seed=args.seed, scale=args.scale, start=args.start, end=args.end,
+                         progress=_progress(args.quiet))
+    except ValueError as exc:  # the generator's word on its arguments
+        raise UsageError(str(exc)) from exc
     total = sum(truth.rows.values())
     print(f"wrote {len(truth.rows)} feeds, {total:,} rows, to {args.out} (ground truth: {args.out}/ground_truth.json)")
     return 0
@@ -116,7 +119,10 @@ def cmd_demo(args) -> int:
     out = Path(args.out) if args.out else config.demo_dir()
     path = _store_path(args)
     say = _progress(args.quiet)
-    results = build_demo(out, path, seed=args.seed, scale=args.scale, progress=say)
+    try:
+        results = build_demo(out, path, seed=args.seed, scale=args.scale, progress=say)
+    except ValueError as exc:  # the generator's word on its arguments
+        raise UsageError(str(exc)) from exc
     rows = sum(r.rows_loaded for r in results)
     rejected = sum(r.rows_rejected for r in results)
     print(f"demo store ready: {path} ({len(results)} feeds, {rows:,} rows loaded, {rejected:,} rejected)")

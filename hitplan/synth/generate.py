@@ -1,0 +1,290 @@
+"""Writing the whole synthetic hospital: every feed file, then ground_truth.json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from hitplan.schema import feeds
+from hitplan.synth import catalog, compliance, continuity, finance, initiatives, security
+from hitplan.synth import org as org_feeds
+from hitplan.synth import output as out
+from hitplan.synth.contracts import Contract, build_contracts, contract_columns, vendor_sla_minutes
+from hitplan.synth.incidents import IncidentGenerator, IncidentStats
+from hitplan.synth.training import TrainingBuilder
+from hitplan.synth.truth import (
+    DuplicateInvoice,
+    EhrOutageMonth,
+    EosSwitchStack,
+    FailedDrTest,
+    GroundTruth,
+    LowTrainingDepartment,
+    OverBudgetPool,
+    OverdueKev,
+    RenewalDeadlines,
+    SlaMiss,
+    StaleControls,
+)
+from hitplan.synth.usage import UsageGenerator
+from hitplan.synth.world import Month, Org, Params, fiscal_year, window_months
+
+Progress = Callable[[str], None]
+MIN_WINDOW_DAYS = 365
+RENEWAL_HORIZON_DAYS = 60
+
+
+def validated(seed: int, scale: float, start: dt.date, end: dt.date) -> Params:
+    """The parameters, or ValueError saying what is wrong with them."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a number > 0, got {scale!r}")
+    for name, d in (("start", start), ("end", end)):
+        if not isinstance(d, dt.date):
+            raise ValueError(f"{name} must be a date, got {d!r}")
+    start = start.date() if isinstance(start, dt.datetime) else start
+    end = end.date() if isinstance(end, dt.datetime) else end
+    if end <= start:
+        raise ValueError(f"end ({end}) must be after start ({start})")
+    if (end - start).days + 1 < MIN_WINDOW_DAYS:
+        raise ValueError(f"the window {start} to {end} is shorter than a year; give at least {MIN_WINDOW_DAYS} days")
+    # The only use of the clock: event feeds must not be dated in the future.
+    if end > dt.date.today():
+        raise ValueError(f"end ({end}) is in the future; the last day must be today or earlier")
+    params = Params(int(seed), float(scale), start, end)
+    _check_kev_reach(params)
+    return params
+
+
+def _check_kev_reach(params: Params) -> None:
+    """The planted KEV findings need KEV entries due well inside the window."""
+    kev = security.read_kev()
+    cutoff = (params.end - dt.timedelta(days=45)).isoformat()
+    eligible = [
+        r
+        for r in kev
+        if r["vendor_project"] == "Microsoft"
+        and "Windows" in r["product"]
+        and r["date_added"] >= params.start.isoformat()
+        and r["due_date"] < cutoff
+    ]
+    if len(eligible) < sum(security.PLANTED_KEV_PER_SYSTEM):
+        raise ValueError(
+            f"the window {params.start} to {params.end} holds too few KEV due dates "
+            f"(the snapshot covers {min(r['date_added'] for r in kev)} to {max(r['date_added'] for r in kev)}); "
+            "move it so it spans part of that range"
+        )
+
+
+def generate(
+    out_dir: Path,
+    *,
+    seed: int = 7,
+    scale: float = 1.0,
+    start: dt.date = dt.date(2023, 10, 1),
+    end: dt.date = dt.date(2026, 9, 30),
+    progress: Progress | None = None,
+) -> GroundTruth:
+    """Write every feed of the synthetic hospital into ``out_dir`` and return what was planted in it."""
+    params = validated(seed, scale, start, end)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _m: None)
+    writer = _FeedWriter(out_dir, say)
+    org = Org(params)
+    contracts = build_contracts(params, org)
+    months = window_months(params)
+
+    writer.small("hospital", org_feeds.hospital_columns())
+    writer.small("vendors", org_feeds.vendor_columns(org))
+    writer.small("systems", org_feeds.system_columns(org))
+    inc = IncidentGenerator(params, org, contracts)
+    writer.monthly("incidents", months, inc.month)
+    use = UsageGenerator(params, org)
+    writer.monthly("usage", months, use.month)
+    ledger = finance.Ledger(params, org, contracts)
+    writer.monthly("costs", months, ledger.month)
+    writer.budgets(ledger)
+    writer.small("contracts", contract_columns(org, contracts))
+    vulns = security.VulnerabilityBuilder(params, org, security.read_kev())
+    writer.small("vulnerabilities", vulns.build())
+    writer.small("kev", security.kev_columns(security.read_kev()))
+    dr_cols, dr_test_id = continuity.dr_tests(params, org)
+    writer.small("dr_tests", dr_cols)
+    backups = continuity.BackupGenerator(params, org)
+    writer.monthly("backups", months, backups.month)
+    trainer = TrainingBuilder(params, org)
+    assignments = trainer.assignments()
+    writer.chunked("training", trainer.chunks(assignments))
+    writer.small("phishing", security.phishing_columns(params, org))
+    controls = compliance.read_controls()
+    control_cols, stale = compliance.control_columns(params, controls)
+    writer.small("controls", control_cols)
+    writer.small("findings", compliance.finding_columns(params, controls))
+    planning_fy = fiscal_year(params.end) + 1
+    writer.small("initiatives", initiatives.initiative_columns(org, planning_fy))
+    missing = set(feeds()) - set(writer.rows)
+    if missing:
+        raise RuntimeError(f"feeds.yaml declares feeds the generator does not write: {sorted(missing)}")
+
+    truth = GroundTruth(
+        seed=params.seed,
+        scale=params.scale,
+        start=params.start.isoformat(),
+        end=params.end.isoformat(),
+        hospital_id=catalog.HOSPITAL["hospital_id"],
+        planning_fiscal_year=planning_fy,
+        budget_fiscal_years=tuple(finance.fiscal_years(params)),
+        rows=dict(writer.rows),
+        eos_switch_stack=_eos_truth(org, inc),
+        ehr_outage_month=_ehr_truth(org, inc.stats, months),
+        sla_miss=_sla_truth(org, contracts, inc.stats),
+        duplicate_invoice=_duplicate_truth(org, ledger),
+        low_training_department=_training_truth(
+            org, trainer.ehr_completion(assignments), use.ehr_mean_active(), inc.stats
+        ),
+        failed_dr_test=FailedDrTest(dr_test_id, org.sid(catalog.PACS), 4.0, continuity.PACS_RTO_ACHIEVED),
+        overdue_kev=OverdueKev(tuple(sorted(vulns.planted)), tuple(sorted(org.sid(k) for k in catalog.KEV_SYSTEMS))),
+        stale_controls=StaleControls(tuple(stale), (params.end - dt.timedelta(days=365)).isoformat()),
+        renewal_deadlines=_renewal_truth(params, contracts),
+        over_budget_pool=_budget_truth(params, ledger),
+    )
+    (out_dir / "ground_truth.json").write_text(truth.to_json(), encoding="utf-8")
+    return truth
+
+
+class _FeedWriter:
+    """Writes feeds and keeps their row counts."""
+
+    def __init__(self, out_dir: Path, say: Progress) -> None:
+        self.out_dir, self.say = out_dir, say
+        self.rows: dict[str, int] = {}
+        self.schema = feeds()
+
+    def _done(self, name: str, n: int) -> None:
+        """Record a finished feed and say so."""
+        self.rows[name] = n
+        self.say(f"{name}: {n:,} rows")
+
+    def small(self, name: str, columns: dict) -> None:
+        """A feed written in one piece."""
+        self._done(name, out.write_csv(self.out_dir, self.schema[name], columns))
+
+    def monthly(self, name: str, months: list[Month], month_columns: Callable[[Month], dict]) -> None:
+        """A big feed streamed a month at a time."""
+        with out.CsvFeedWriter(self.out_dir, self.schema[name]) as w:
+            for m in months:
+                w.write(month_columns(m))
+        self._done(name, w.rows)
+
+    def chunked(self, name: str, chunks) -> None:
+        """A feed streamed in prepared chunks."""
+        with out.CsvFeedWriter(self.out_dir, self.schema[name]) as w:
+            for cols in chunks:
+                w.write(cols)
+        self._done(name, w.rows)
+
+    def budgets(self, ledger: finance.Ledger) -> None:
+        """The budget workbook (finance hands budgets over in Excel)."""
+        header, rows = finance.budget_header_rows(ledger)
+        declared = self.schema["budgets"].column_names
+        if header != declared:
+            raise RuntimeError(f"budgets columns {header} differ from feeds.yaml {declared}")
+        out.write_xlsx(self.out_dir / "budgets.xlsx", header, rows, date_columns=[1], money_columns=[4])
+        self._done("budgets", len(rows))
+
+
+def _eos_truth(org: Org, inc: IncidentGenerator) -> EosSwitchStack:
+    """Planted situation 1."""
+    quarters = list(inc.quarters)
+    counts = {q: int(inc.stats.switch_by_quarter.get(q, 0)) for q in quarters}
+    from hitplan.synth.incidents import RISING_COUNTS
+
+    k = min(len(RISING_COUNTS), max(1, len(quarters) - 1))
+    eos = str(org.end_of_support[org.index[catalog.EOS_SWITCHES[0]]])
+    return EosSwitchStack(tuple(org.sid(s) for s in catalog.EOS_SWITCHES), eos, tuple(quarters[-k:]), counts)
+
+
+def _ehr_truth(org: Org, stats: IncidentStats, months: list[Month]) -> EhrOutageMonth:
+    """Planted situation 2."""
+    minutes = {m.label: m.full_days * 1440 for m in months}
+    avail = {k: 100.0 * (1 - v / minutes[k]) for k, v in stats.ehr_outage_by_month.items()}
+    month = stats.ehr_outage_month
+    others = [v for k, v in avail.items() if k != month]
+    return EhrOutageMonth(
+        org.sid(catalog.EHR),
+        month,
+        float(stats.ehr_outage_by_month[month]),
+        round(float(avail[month]), 4),
+        round(float(min(others)), 4),
+    )
+
+
+def _sla_truth(org: Org, contracts: list[Contract], stats: IncidentStats) -> SlaMiss:
+    """Planted situation 3."""
+    sla = vendor_sla_minutes(contracts)
+    v = catalog.SLA_VENDOR
+    acks = np.concatenate(stats.ack_p12.get(v, [np.zeros(0)]))
+    ratios = [float(np.median(np.concatenate(a))) / sla[k] for k, a in stats.ack_p12.items() if k != v and k in sla]
+    ids = tuple(sorted(c.contract_id for c in contracts if c.vendor == v and c.sla_response is not None))
+    vendor = next(x for x in catalog.VENDORS if x.key == v)
+    return SlaMiss(
+        org.vendor_ids[v],
+        vendor.name,
+        ids,
+        sla[v],
+        tuple(org.system_ids[i] for i, s in enumerate(org.systems) if s.vendor == v),
+        round(float(np.median(acks)), 1),
+        round(max(ratios), 3),
+    )
+
+
+def _duplicate_truth(org: Org, ledger: finance.Ledger) -> DuplicateInvoice:
+    """Planted situation 4."""
+    (e1, d1, inv), (e2, d2, _) = ledger.duplicate_entries
+    cents = finance.DUPLICATE_AMOUNT_CENTS
+    return DuplicateInvoice(
+        (e1, e2), org.vendor_ids[catalog.DUPLICATE_INVOICE_VENDOR], inv, f"{cents // 100}.{cents % 100:02d}", (d1, d2)
+    )
+
+
+def _training_truth(
+    org: Org, completion: dict[str, float], active: dict[str, float], stats: IncidentStats
+) -> LowTrainingDepartment:
+    """Planted situation 5."""
+    dept = catalog.LOW_TRAINING_DEPARTMENT
+    others = [v for k, v in completion.items() if k != dept]
+    rate = {d: 100.0 * stats.howto_by_dept[org.dept_index[d]] / a for d, a in active.items() if a > 0}
+    other_rates = [v for k, v in rate.items() if k != dept]
+    return LowTrainingDepartment(
+        dept,
+        round(float(completion.get(dept, 0.0)), 1),
+        round(float(np.median(others)), 1) if others else 0.0,
+        round(float(rate.get(dept, 0.0)), 2),
+        round(float(np.median(other_rates)), 2) if other_rates else 0.0,
+    )
+
+
+def _renewal_truth(params: Params, contracts: list[Contract]) -> RenewalDeadlines:
+    """Planted situation 9."""
+    horizon = params.end + dt.timedelta(days=RENEWAL_HORIZON_DAYS)
+    hits = sorted(
+        (c for c in contracts if c.auto_renew and params.end < c.notice_deadline <= horizon),
+        key=lambda c: c.notice_deadline,
+    )
+    return RenewalDeadlines(tuple(c.contract_id for c in hits), tuple(c.notice_deadline.isoformat() for c in hits))
+
+
+def _budget_truth(params: Params, ledger: finance.Ledger) -> OverBudgetPool:
+    """Planted situation 10."""
+    pool = finance.OVER_BUDGET_POOL
+    ratios = {
+        m: round(r, 4)
+        for (p, m), r in sorted(ledger.ratios.items(), key=lambda x: x[0][1])
+        if p == pool and m >= f"{ledger.ramp_start.year:04d}-{ledger.ramp_start.month:02d}"
+    }
+    return OverBudgetPool(pool, finance.latest_complete_fiscal_year(params), ratios)

@@ -1,0 +1,171 @@
+"""What the synthetic hospital was built to contain: the planted situations, with the exact ids to find.
+
+The analyses of later issues are tested against this: each must report exactly the ids planted here,
+and nothing else, on the demo data. ``ground_truth.json`` beside the feeds holds the same content.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+@dataclass(frozen=True)
+class EosSwitchStack:
+    """1. Tier-1 core switches past end of support whose P1/P2 incidents rise over the last quarters."""
+
+    system_ids: tuple[str, ...]
+    end_of_support: str
+    rising_quarters: tuple[str, ...]
+    p1_p2_by_quarter: dict[str, int]
+
+
+@dataclass(frozen=True)
+class EhrOutageMonth:
+    """2. The one month the EHR was below 99.9 % available (availability from incident outage minutes)."""
+
+    system_id: str
+    month: str
+    outage_minutes: float
+    availability_pct: float
+    lowest_other_month_pct: float
+
+
+@dataclass(frozen=True)
+class SlaMiss:
+    """3. The vendor whose systems' P1/P2 acknowledgements run well past its contract's response SLA."""
+
+    vendor_id: str
+    vendor_name: str
+    contract_ids: tuple[str, ...]
+    sla_response_minutes: float
+    system_ids: tuple[str, ...]
+    median_ack_minutes: float
+    worst_other_vendor_median_ratio: float
+
+
+@dataclass(frozen=True)
+class DuplicateInvoice:
+    """4. An invoice posted twice (two entry ids, same vendor, invoice number and amount)."""
+
+    entry_ids: tuple[str, str]
+    vendor_id: str
+    invoice_number: str
+    amount: str
+    posting_dates: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class LowTrainingDepartment:
+    """5. The department with weak EHR training completion and many how-to tickets per active user."""
+
+    department: str
+    ehr_completion_pct: float
+    other_departments_ehr_completion_pct: float
+    howto_per_100_active_users: float
+    other_departments_howto_per_100_active_users: float
+
+
+@dataclass(frozen=True)
+class FailedDrTest:
+    """6. The PACS disaster-recovery test that took over three times its recovery time objective."""
+
+    test_id: str
+    system_id: str
+    rto_target_hours: float
+    rto_achieved_hours: float
+
+
+@dataclass(frozen=True)
+class OverdueKev:
+    """7. Findings of CISA KEV-listed CVEs still open after their due date, on systems holding PHI."""
+
+    findings: tuple[tuple[str, str], ...]
+    system_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StaleControls:
+    """8. HIPAA controls whose latest evidence is more than 12 months older than the window end."""
+
+    controls: tuple[tuple[str, str], ...]
+    evidence_before: str
+
+
+@dataclass(frozen=True)
+class RenewalDeadlines:
+    """9. Auto-renewing contracts whose notice deadline (end_date - notice_days) is in the 60 days after the window."""
+
+    contract_ids: tuple[str, ...]
+    notice_deadlines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OverBudgetPool:
+    """10. The cost pool whose actuals climb further over budget month after month in the latest fiscal year."""
+
+    cost_pool: str
+    fiscal_year: int
+    actual_to_budget_by_month: dict[str, float]
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """The parameters, row counts and planted situations of one generated hospital."""
+
+    seed: int
+    scale: float
+    start: str
+    end: str
+    hospital_id: str
+    planning_fiscal_year: int
+    budget_fiscal_years: tuple[int, ...]
+    rows: dict[str, int]
+    eos_switch_stack: EosSwitchStack
+    ehr_outage_month: EhrOutageMonth
+    sla_miss: SlaMiss
+    duplicate_invoice: DuplicateInvoice
+    low_training_department: LowTrainingDepartment
+    failed_dr_test: FailedDrTest
+    overdue_kev: OverdueKev
+    stale_controls: StaleControls
+    renewal_deadlines: RenewalDeadlines
+    over_budget_pool: OverBudgetPool
+    # No BAA gaps are planted: every contract covering a PHI system has baa_signed true.
+    baa_gaps: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready content."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Stable, indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GroundTruth:
+        """Rebuild from ``to_dict`` output (lists become tuples again)."""
+        return _build(cls, data)
+
+    @classmethod
+    def load(cls, path: Path) -> GroundTruth:
+        """Read a ground_truth.json."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """``value`` converted to the annotated type ``tp`` (dataclasses, tuples, dicts, scalars)."""
+    if is_dataclass(tp):
+        hints = get_type_hints(tp)
+        return tp(**{f.name: _build(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value})
+    origin = getattr(tp, "__origin__", None)
+    if origin is tuple:
+        args = tp.__args__
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v) for v in value)
+        return tuple(_build(a, v) for a, v in zip(args, value))
+    if origin is dict:
+        return dict(value)
+    return value
