@@ -30,7 +30,8 @@ from hitplan import store
 path, feed, file = sys.argv[1:4]
 store.init(path)
 con = duckdb.connect(path)
-con.execute("set memory_limit = '1GB'")
+con.execute("set enable_progress_bar = false")
+con.execute("set memory_limit = '1GB'")  # the same limit hitplan ingest runs with
 con.execute(f"create table bench as select * exclude (_load_id) from {feed} limit 0")
 con.execute(f"copy bench from '{file}' (header)")
 print(con.execute("select count(*) from bench").fetchall()[0][0])

@@ -53,7 +53,11 @@ def typed_sql(col: Column, raw: str) -> str:
         case "date":
             return f"try_cast({raw} AS DATE)"
         case "timestamp":
-            return f"CASE WHEN NOT regexp_matches({raw}, '{OFFSET_RE}') THEN try_cast({raw} AS TIMESTAMP) END"
+            # 'YYYY-MM-DD HH:MM:SS' is 19 characters: only longer values can carry an offset worth a regex.
+            return (
+                f"CASE WHEN length({raw}) <= 19 OR NOT regexp_matches({raw}, '{OFFSET_RE}') "
+                f"THEN try_cast({raw} AS TIMESTAMP) END"
+            )
         case "boolean":
             return (
                 f"CASE WHEN {_in_list(f'lower({raw})', TRUE_WORDS)} THEN true "
