@@ -256,3 +256,18 @@ def test_clean_and_careful_paths_load_the_same_rows(tmp_path, cli):
     assert query(a, sql) == query(b, sql)
     assert query(b, "select count(*) from rejects") == [(1,)]
     assert query(a, "select state, short_description from incidents where number = 'INC003'") == [("on_hold", "trimmed")]
+
+
+def test_damaged_utf8_rejects_only_the_damaged_row_and_never_reads_it_as_windows_1252(tmp_path, store_path, cli):
+    f = tmp_path / "mixed.csv"
+    f.write_bytes(
+        (",".join(INC) + "\n").encode()
+        + "INC001,SYS-1,2025-01-01 10:00:00,,2,closed,Zoë Example,café down,0\n".encode("utf-8")
+        + b"INC002,SYS-1,2025-01-01 10:00:00,,2,closed,A B,broken \xff byte,0\n"
+    )
+    code, out, _ = cli("ingest", "incidents", f, "--format", "json")
+    res = json.loads(out)
+    assert (code, res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == (0, 2, 1, 1)
+    assert query(store_path, "select short_description from incidents") == [("café down",)]
+    (row, reason), = query(store_path, "select row_number, reason from rejects")
+    assert row == 2 and "bytes that are not UTF-8" in reason

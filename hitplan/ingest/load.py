@@ -278,6 +278,7 @@ def _structural_rejects(con, src: Source) -> None:
                  WHEN 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || '); quote values that contain the delimiter'
                  WHEN 'UNQUOTED VALUE' THEN 'a quote character inside an unquoted value; double it or quote the value'
                  WHEN 'LINE SIZE OVER MAXIMUM' THEN 'row longer than 64 MB; shorten it'
+                 WHEN 'INVALID ENCODING' THEN 'bytes that are not UTF-8 in this row while the rest of the file is UTF-8; re-type the damaged characters'
                  ELSE lower(error_type) || ': ' || error_message
                END as reason,
                csv_line as raw_row
