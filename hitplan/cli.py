@@ -66,7 +66,7 @@ def _print_results(results, fmt: str) -> None:
             print(f"{name} -> {r.feed}: skipped")
         else:
             print(
-                f"{name} -> {r.feed}: {r.rows_read:,} read, {r.rows_loaded:,} loaded "
+                f"{name} -> {r.feed} ({r.profile}): {r.rows_read:,} read, {r.rows_loaded:,} loaded "
                 f"({r.rows_replaced:,} replaced earlier rows), {r.rows_rejected:,} rejected  [load {r.load_id}, {r.seconds:.1f} s]"
             )
         for w in r.warnings:
@@ -86,7 +86,7 @@ def cmd_ingest(args) -> int:
             try:
                 results.append(
                     ingest_file(con, args.feed, Path(f), profile_name=args.profile, force=args.force,
-                                ignore_extra=args.ignore_extra, progress=say)
+                                ignore_extra=args.ignore_extra, date_order=args.date_order, progress=say)
                 )
             except UsageError:
                 raise
@@ -232,7 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
              "pseudonymized before anything is stored. Feeds: " + ", ".join(feeds()) + ".")
     sp.add_argument("feed", metavar="FEED", help="the feed to load (see docs/feeds.md)")
     sp.add_argument("files", metavar="FILE", nargs="+", help="CSV, Excel (.xlsx) or Parquet files")
-    sp.add_argument("--profile", default="canonical", help="column map of the exporting tool (default: canonical)")
+    sp.add_argument("--profile", help="the exporting tool's profile (default: detected from the header; "
+                    "see `hitplan profiles`)")
+    sp.add_argument("--date-order", choices=["mdy", "dmy"],
+                    help="how to read slash dates like 03/04/2025 when they differ from the profile's (month first "
+                         "in US exports)")
     sp.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file")
     sp.add_argument("--force", action="store_true", help="load a file even if this exact file was loaded before")
     sp.add_argument("--ignore-extra", action="store_true", help="load files that have columns the feed does not know")

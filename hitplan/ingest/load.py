@@ -11,7 +11,7 @@ import duckdb
 
 from hitplan import __version__
 from hitplan.errors import HitplanError, InputError, UsageError
-from hitplan.ingest.profiles import column_map, profile
+from hitplan.ingest.profiles import DATE_ORDERS, column_map, detect, profile, value_sql
 from hitplan.ingest.pseudonymize import hmac_pads, load_key
 from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident
 from hitplan.ingest.validate import checked_select
@@ -65,22 +65,33 @@ def ingest_file(
     feed_name: str,
     path: Path,
     *,
-    profile_name: str = "canonical",
+    profile_name: str | None = None,
     force: bool = False,
     ignore_extra: bool = False,
+    date_order: str | None = None,
     progress: Progress | None = None,
 ) -> IngestResult:
-    """Load ``path`` into feed ``feed_name`` on a read-write store connection; the store changes only on success."""
+    """Load ``path`` into feed ``feed_name`` on a read-write store connection; the store changes only on success.
+
+    Without ``profile_name`` the profile is detected from the file's header.
+    """
     say = progress or (lambda _msg: None)
     feed = _feed(feed_name)
-    prof = profile(profile_name)
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise UsageError(f"--date-order must be one of {', '.join(DATE_ORDERS)}, not {date_order!r}")
+    chosen = profile(profile_name) if profile_name else None
     started = time.perf_counter()
     path = Path(path)
-    result = IngestResult(feed=feed.name, file=str(path), profile=prof.name)
+    result = IngestResult(feed=feed.name, file=str(path), profile=profile_name or "")
     src = open_source(con, path)
     try:
         result.file_format = src.format
+        prof = chosen or detect(feed, src.columns, file=str(path))
+        result.profile = prof.name
         mapping = column_map(prof, feed, src.columns, file=str(path), ignore_extra=ignore_extra)
+        rule = None
+        if prof.values.get(feed.name) or prof.null_values:
+            rule = lambda col, text: value_sql(prof, feed.name, col.name, text, col.type, date_order)  # noqa: E731
         ignored = [c for c in src.columns if c not in mapping.values()]
         if ignored:
             result.warnings.append(f"columns not loaded (not in the {feed.name} feed): {', '.join(ignored)}")
@@ -98,7 +109,7 @@ def ingest_file(
             ipad, opad = hmac_pads(load_key())
             params = {"ipad": ipad, "opad": opad}
         say(f"{path.name}: reading and checking rows for {feed.name}")
-        _load(con, feed, src, mapping, params, result, say)
+        _load(con, feed, src, mapping, params, result, say, rule)
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
@@ -118,7 +129,8 @@ def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     src.close()
 
 
-def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, result: IngestResult, say: Progress) -> None:
+def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, result: IngestResult, say: Progress,
+          rule=None) -> None:
     """Insert the file's valid rows and its rejects, replace older rows with the same key, log the load.
 
     A clean file (the usual case) is read once, straight into the feed table. Any problem — a bad value,
@@ -132,11 +144,11 @@ def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, r
     result.load_id = load_id
     con.execute("begin transaction")
     try:
-        loaded = _insert_clean_file(con, feed, src, mapping, params, load_id)
+        loaded = _insert_clean_file(con, feed, src, mapping, params, load_id, rule)
         if loaded is None:
-            con.execute("rollback")
+            _rollback(con)
             say(f"{src.path.name}: some rows need a closer look; checking each one")
-            _check_rows(con, feed, src, mapping, params)
+            _check_rows(con, feed, src, mapping, params, rule)
             con.execute("begin transaction")
             _insert_checked_rows(con, feed, src, load_id, result)
         else:
@@ -147,15 +159,24 @@ def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, r
         _finish(con, feed, src, result, had_rows, t0)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        _rollback(con)
         raise
     say(f"{src.path.name}: {result.rows_loaded:,} loaded, {result.rows_rejected:,} rejected")
 
 
-def _insert_clean_file(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, load_id: int) -> int | None:
+def _rollback(con) -> None:
+    """Roll back the open transaction; DuckDB has already ended one whose statement failed."""
+    try:
+        con.execute("rollback")
+    except duckdb.TransactionException:
+        pass
+
+
+def _insert_clean_file(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, load_id: int,
+                       rule=None) -> int | None:
     """Insert every row of a file with no problem at all; None when any row has one (the caller rolls back)."""
     cols = ", ".join(quote_ident(c.name) for c in feed.columns)
-    query = checked_select(feed, mapping, src.columns, src.relation)
+    query = checked_select(feed, mapping, src.columns, src.relation, rule)
     try:
         # Bad rows go in with a negative load id: counting them afterwards is cheaper than a second read.
         n = scalar(
@@ -176,11 +197,12 @@ def _insert_clean_file(con, feed: Feed, src: Source, mapping: dict[str, str], pa
     return int(n or 0)
 
 
-def _check_rows(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict) -> None:
+def _check_rows(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, rule=None) -> None:
     """Create temp table _chk: every row the file splits into, typed, with _reason for the bad ones."""
 
     def build() -> None:
-        con.execute(f"create or replace temp table _chk as {checked_select(feed, mapping, src.columns, src.relation)}", params)
+        query = checked_select(feed, mapping, src.columns, src.relation, rule)
+        con.execute(f"create or replace temp table _chk as {query}", params)
 
     if src.format != "csv":
         build()
@@ -242,6 +264,12 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
     if result.unlinked:
         result.rows_unlinked = int(scalar(con, f"select count(*) from {table} c where c._load_id = {load_id} and ("
                                                + _unlinked_any(feed) + ")"))
+    if result.rows_read >= 4 and result.rows_rejected * 2 > result.rows_read:
+        result.warnings.append(
+            f"most rows were rejected ({result.rows_rejected:,} of {result.rows_read:,}): is this the right feed and "
+            "profile, or are several exports joined in one file? `hitplan rejects --load "
+            f"{load_id}` shows why"
+        )
     for col, n in result.unlinked.items():
         target = feed.column(col).link.split(".")[0]
         result.warnings.append(f"{n:,} rows name a {col} that is not in {target} (kept; load {target} or fix the ids)")

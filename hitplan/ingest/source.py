@@ -23,6 +23,7 @@ DELIMITERS = (",", ";", "\t")
 MAX_LINE_BYTES = 64 * 1024 * 1024
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 
 
 @dataclass
@@ -43,7 +44,8 @@ class Source:
     def csv_relation(self, *, keep_bad_rows: bool) -> str:
         """read_csv over the file: strict (fails on a malformed row), or keeping malformed rows in a rejects table.
 
-        Strict is tried first because DuckDB reads a clean file about a third faster without a rejects table.
+        Strict is tried first because DuckDB reads a clean file faster without a rejects table. Nothing is
+        sniffed: the dialect and the header come from hitplan, and every column is read as text.
         """
         assert self.readable is not None and self.delimiter is not None
         opts = ""
@@ -53,11 +55,11 @@ class Source:
                 f", store_rejects = true, rejects_table = {sql_string(self.rejects_table)}, "
                 f"rejects_scan = {sql_string(self.rejects_table + '_scan')}"
             )
+        columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in self.columns)
         return (
-            f"read_csv({sql_string(str(self.readable))}, header = true, all_varchar = true, "
-            f"delim = {sql_string(self.delimiter)}, quote = '\"', escape = '\"', null_padding = false, "
-            f"names = [{', '.join(sql_string(c) for c in self.columns)}], "
-            f"max_line_size = {MAX_LINE_BYTES}{opts})"
+            f"read_csv({sql_string(str(self.readable))}, header = true, auto_detect = false, "
+            f"columns = {{{columns}}}, delim = {sql_string(self.delimiter)}, quote = '\"', escape = '\"', "
+            f"null_padding = false, max_line_size = {MAX_LINE_BYTES}{opts})"
         )
 
     def transcode_from_cp1252(self) -> None:
@@ -97,6 +99,8 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         return _open_excel(con, path)
     if suffix in PARQUET_SUFFIXES:
         return _open_parquet(con, path)
+    if suffix in JSON_SUFFIXES:
+        return _open_json(con, path)
     if suffix == ".xls":
         raise InputError("old .xls workbooks are not read; save it as .xlsx or CSV", file=str(path))
     return _open_csv(con, path)
@@ -174,21 +178,23 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         raise InputError("the first line is blank; the first line must be the header row", file=str(path))
     delim = _delimiter(header)
     names = next(csv.reader(io.StringIO(header.lstrip("\ufeff")), delimiter=delim))
+    names = _unique_names(path, names)
     src = Source(path=path, format="csv", sha256=sha, columns=names, relation="", delimiter=delim, readable=path)
-    _check_header(src, names)
     src.relation = src.csv_relation(keep_bad_rows=False)
     return src
 
 
-def _check_header(src: Source, names: list[str]) -> None:
-    seen: set[str] = set()
+def _unique_names(path: Path, names: list[str]) -> list[str]:
+    """The header's names, with repeats (Jira writes Labels,Labels,Labels) numbered: Labels, Labels (2), ..."""
+    seen: dict[str, int] = {}
+    out = []
     for i, name in enumerate(names, start=1):
         if not name.strip():
-            raise InputError(f"header column {i} is blank; give every column a name", file=str(src.path))
+            raise InputError(f"header column {i} is blank; give every column a name", file=str(path))
         key = name.strip().lower()
-        if key in seen:
-            raise InputError(f"header names column {name!r} twice; remove or rename one", file=str(src.path))
-        seen.add(key)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
+    return out
 
 
 def _file_sha256(path: Path) -> str:
@@ -207,9 +213,29 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     except duckdb.Error as exc:
         raise InputError(f"is not a readable Parquet file: {str(exc).splitlines()[0]}", file=str(path)) from exc
     casts = ", ".join(f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in cols)
-    src = Source(path=path, format="parquet", sha256=sha, columns=cols, relation=f"(select {casts} from {base})")
-    _check_header(src, cols)
-    return src
+    return Source(path=path, format="parquet", sha256=sha, columns=cols, relation=f"(select {casts} from {base})")
+
+
+def _open_json(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    """A JSON array of records, JSON lines, or an object holding one list of records (CISA's KEV layout)."""
+    sha = _fingerprint_text(path)
+    base = f"read_json({sql_string(str(path))}, maximum_object_size = {MAX_LINE_BYTES * 4})"
+    try:
+        described = con.execute(f"describe select * from {base}").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"is not readable JSON: {str(exc).splitlines()[0]}", file=str(path)) from exc
+    lists = [name for name, typ, *_ in described if typ.startswith("STRUCT(") and typ.endswith("[]")]
+    if len(lists) == 1 and len(described) > 1 or len(described) == 1 and lists:
+        inner = f"(select unnest({quote_ident(lists[0])}) as rec from {base})"
+        fields = [r[0] for r in con.execute(f"describe select rec.* from {inner}").fetchall()]
+        casts = ", ".join(f"cast(rec.{quote_ident(f)} as varchar) as {quote_ident(f)}" for f in fields)
+        relation = f"(select {casts} from {inner})"
+        cols = fields
+    else:
+        cols = [r[0] for r in described]
+        casts = ", ".join(f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in cols)
+        relation = f"(select {casts} from {base})"
+    return Source(path=path, format="json", sha256=sha, columns=cols, relation=relation)
 
 
 def _cell_text(value: object) -> str | None:
@@ -254,8 +280,8 @@ def _open_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
                 data[i].append(c)
     finally:
         wb.close()
+    names = _unique_names(path, names)
     src = Source(path=path, format="xlsx", sha256=sha, columns=names, relation="")
-    _check_header(src, names)
     table = pa.table({n: pa.array(col, type=pa.string()) for n, col in zip(names, data)})
     view = f"_xlsx_{sha[:12]}"
     con.register(view, table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from hitplan.ingest.pseudonymize import pseudonym_sql
 from hitplan.ingest.source import quote_ident, sql_string
@@ -120,10 +121,17 @@ def _blank_is_null(col: Column, src: str) -> str:
     return f"NULLIF({src}, '')"
 
 
-def checked_select(feed: Feed, mapping: dict[str, str], source_columns: list[str], relation: str) -> str:
+def checked_select(
+    feed: Feed,
+    mapping: dict[str, str],
+    source_columns: list[str],
+    relation: str,
+    value_rule: Callable[[Column, str], str] | None = None,
+) -> str:
     """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
 
-    ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL. Bad rows get
+    ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL. ``value_rule``
+    rewrites an export's text into canonical text first (a profile's value rules). Bad rows get
     _reason (every problem), _column (the first column at fault) and _raw (the file's row as JSON, personal
     values already pseudonymized); the messages are only built for them.
     """
@@ -135,7 +143,10 @@ def checked_select(feed: Feed, mapping: dict[str, str], source_columns: list[str
             typed_cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote_ident(col.name)}")
             continue
         r = f"r{i}"
-        raw_cols.append(f"{_blank_is_null(col, alias[mapping[col.name]])} AS {r}")
+        text = _blank_is_null(col, alias[mapping[col.name]])
+        if value_rule is not None:
+            text = value_rule(col, text)
+        raw_cols.append(f"{text} AS {r}")
         typed_cols.append(f"{typed_sql(col, r)} AS {quote_ident(col.name)}")
         col_probs.append((col.name, problems(col, r, quote_ident(col.name))))
     # Row checks refer to typed values, so they sit beside the column checks, above the typed columns.

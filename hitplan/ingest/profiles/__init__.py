@@ -1,43 +1,73 @@
-"""Profiles: declarative maps from an export's column names to a feed's canonical columns."""
+"""Profiles: declarative maps from a tool's export to a feed's canonical columns and values.
+
+A profile is one YAML file in this folder. It names the feeds it describes, the header columns that
+identify the tool (`detect`), for each canonical column the export's column name(s) (the first present
+wins), the texts that mean blank (`null_values`), and per column a value rule (`values`):
+
+- `leading_integer`: "1 - Critical" -> 1 (a bare number stays as it is);
+- `{map: {...}}`: exact values (case-insensitive) replaced, e.g. state codes 6 -> resolved; a value not in
+  the map passes unchanged, so the feed's own rules reject it with its reason instead of a silent default;
+- `{remove: REGEX}`: text removed, e.g. an assignment-group prefix "[i] ";
+- `{datetime: [FORMAT, ...]}`: date/time layouts accepted, by name (see DATETIME_FORMATS); ISO is
+  always accepted. Slash dates follow the order the profile declares (`mdy` or `dmy`), which
+  `--date-order` can override; a value that does not parse is rejected, never guessed.
+"""
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
 from hitplan.errors import InputError, UsageError
 from hitplan.schema import Feed
 
+DATETIME_FORMATS: dict[str, tuple[str, ...]] = {
+    "mdy": ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
+            "%m/%d/%y %H:%M", "%m/%d/%y"),
+    "dmy": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M %p", "%d/%m/%Y", "%d/%m/%y %H:%M", "%d/%m/%y"),
+    "jira": ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%y"),
+    "iso_t": ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"),
+}
+DATE_ORDERS = ("mdy", "dmy")
+
 
 @dataclass(frozen=True)
 class Profile:
-    """How one tool's export names the columns of hitplan's feeds."""
+    """How one tool's export names and writes the columns of hitplan's feeds."""
 
     name: str
     description: str
     feeds: tuple[str, ...] | None  # None: every feed
-    columns: dict[str, dict[str, str]] | None  # feed -> {export column: canonical column}; None: identity
-    unknown_columns: str  # "refuse" or "ignore"
+    columns: dict[str, dict[str, tuple[str, ...]]] | None  # feed -> {canonical: export names}; None: identity
+    unknown_columns: str = "refuse"  # or "ignore": real exports carry many columns hitplan does not use
+    detect: dict[str, tuple[str, ...]] = field(default_factory=dict)  # feed -> header names that identify it
+    null_values: tuple[str, ...] = ()
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # feed -> {canonical: rule}
 
     def applies_to(self, feed: str) -> bool:
         return self.feeds is None or feed in self.feeds
 
 
 def normalize_name(name: str) -> str:
-    """A column name as profiles compare it: lower case, spaces and hyphens as underscores."""
-    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff")).lower()
+    """A column name as profiles compare it: lower case, every run of other characters as one underscore."""
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name.strip().lstrip("\ufeff")).strip("_").lower()
+
+
+def _as_tuple(v: Any) -> tuple[str, ...]:
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,)
 
 
 @lru_cache(maxsize=1)
 def profiles() -> dict[str, Profile]:
     """Every profile shipped with hitplan, by name."""
     out = {}
-    for entry in resources.files(__package__).iterdir():
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
         spec = yaml.safe_load(entry.read_text(encoding="utf-8"))
@@ -47,8 +77,14 @@ def profiles() -> dict[str, Profile]:
             name=spec["name"],
             description=spec.get("description", ""),
             feeds=feeds,
-            columns=None if cols == "identity" else cols,
+            columns=None if cols == "identity" else {
+                f: {c: tuple(normalize_name(n) for n in _as_tuple(names)) for c, names in m.items()}
+                for f, m in cols.items()
+            },
             unknown_columns=spec.get("unknown_columns", "refuse"),
+            detect={f: tuple(normalize_name(n) for n in names) for f, names in spec.get("detect", {}).items()},
+            null_values=tuple(spec.get("null_values", ())),
+            values=spec.get("values", {}),
         )
     return out
 
@@ -61,42 +97,131 @@ def profile(name: str) -> Profile:
         raise UsageError(f"unknown profile {name!r}; known profiles: {', '.join(sorted(profiles()))}") from None
 
 
+def _match(prof: Profile, feed: Feed, columns: list[str]) -> tuple[dict[str, str], list[str]]:
+    """({canonical: file column}, [file columns not used]) for a profile and a header."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(normalize_name(col), col)
+    mapping: dict[str, str] = {}
+    if prof.columns is None:
+        wanted = {c.name for c in feed.columns}
+        for norm, col in by_norm.items():
+            if norm in wanted:
+                mapping[norm] = col
+    else:
+        for canonical, names in prof.columns.get(feed.name, {}).items():
+            for n in names:
+                if n in by_norm:
+                    mapping[canonical] = by_norm[n]
+                    break
+    used = set(mapping.values())
+    return mapping, [c for c in columns if c not in used]
+
+
+def _missing_required(feed: Feed, mapping: dict[str, str]) -> list[str]:
+    return [c.name for c in feed.columns if c.required and c.name not in mapping]
+
+
+def detect(feed: Feed, columns: list[str], *, file: str) -> Profile:
+    """The profile whose export this header is; InputError naming the closest profiles when none fits."""
+    normalized = {normalize_name(c) for c in columns}
+    candidates = []
+    for prof in profiles().values():
+        if not prof.applies_to(feed.name):
+            continue
+        mapping, unknown = _match(prof, feed, columns)
+        missing = _missing_required(feed, mapping)
+        markers = prof.detect.get(feed.name, ())
+        marker_missing = [m for m in markers if m not in normalized]
+        if prof.columns is None:
+            fits = not missing and not unknown
+        else:
+            fits = not missing and not marker_missing and bool(markers)
+        candidates.append((fits, len(mapping), prof, missing + marker_missing))
+    canonical = next((c for c in candidates if c[2].columns is None), None)
+    tools = [c for c in candidates if c[0] and c[2].columns is not None]
+    best_tool = max(tools, key=lambda c: c[1]) if tools else None
+    # hitplan's own layout wins when it explains more of the header than any tool does: a typo in a
+    # canonical file then gets the precise "unknown column, did you mean" message instead of being read
+    # as some tool's export. On a tie the tool wins, since its value rules also accept canonical values.
+    if canonical and canonical[1] > 0 and (best_tool is None or canonical[1] > best_tool[1]):
+        # Mostly hitplan's layout, and closer to it than to any tool's: its precise messages serve best.
+        closest_other = max((c[1] for c in candidates if c[2].columns is not None), default=0)
+        if canonical[0] or (canonical[1] * 2 >= len(columns) and canonical[1] >= closest_other):
+            return canonical[2]
+    if best_tool:
+        return best_tool[2]
+    ranked = sorted(candidates, key=lambda c: (-c[1], len(c[3])))[:3]
+    lines = "; ".join(
+        f"{p.name} lacks {', '.join(sorted(set(m))) or 'nothing required but has unknown columns'}"
+        for _, _, p, m in ranked
+    )
+    hint = " (the file has a single column: is it a table, delimited by comma, semicolon or tab?)" if len(columns) == 1 else ""
+    raise InputError(
+        f"the header does not match any profile for the {feed.name} feed{hint}; closest: {lines}. "
+        f"Rename the columns as in docs/feeds.md or pick one with --profile",
+        file=file,
+    )
+
+
 def column_map(prof: Profile, feed: Feed, columns: list[str], *, file: str, ignore_extra: bool = False) -> dict[str, str]:
     """Map a file's columns to ``feed``'s: {canonical column: file column}; InputError when it cannot load."""
     if not prof.applies_to(feed.name):
         raise UsageError(f"profile {prof.name!r} does not describe the {feed.name} feed")
-    wanted = {c.name for c in feed.columns}
-    rename = {} if prof.columns is None else {normalize_name(k): v for k, v in prof.columns.get(feed.name, {}).items()}
-    mapping: dict[str, str] = {}
-    unknown: list[str] = []
-    for col in columns:
-        key = normalize_name(col)
-        target = rename.get(key, key if prof.columns is None else None)
-        if target in wanted and target not in mapping:
-            mapping[target] = col
-        else:
-            unknown.append(col)
-    missing = [c.name for c in feed.columns if c.required and c.name not in mapping]
+    mapping, unknown = _match(prof, feed, columns)
+    missing = _missing_required(feed, mapping)
     if missing:
         hint = ""
         if len(columns) == 1:
             hint = " (the file has a single column: is it a table, delimited by comma, semicolon or tab?)"
         raise InputError(
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for the {feed.name} feed"
-            f"{hint}; found {', '.join(columns[:12])}{'…' if len(columns) > 12 else ''}. "
+            f"{hint} (profile {prof.name}); found {', '.join(columns[:12])}{'…' if len(columns) > 12 else ''}. "
             "Rename the columns as in docs/feeds.md or pick a --profile",
             file=file,
         )
     if unknown and prof.unknown_columns == "refuse" and not ignore_extra:
-        free = sorted(wanted - set(mapping))
+        free = sorted({c.name for c in feed.columns} - set(mapping))
         parts = []
         for col in unknown[:5]:
             close = difflib.get_close_matches(normalize_name(col), free, n=1, cutoff=0.6)
             parts.append(f"{col!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        them = "them" if len(unknown) > 1 else "it"
         raise InputError(
             f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(parts)} for the {feed.name} feed; "
-            f"rename or remove {'them' if len(unknown) > 1 else 'it'}, or pass --ignore-extra to load the file without "
-            f"{'them' if len(unknown) > 1 else 'it'}",
+            f"rename or remove {them}, or pass --ignore-extra to load the file without {them}",
             file=file,
         )
     return mapping
+
+
+def _sql_str(v: str) -> str:
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def value_sql(prof: Profile, feed: str, column: str, raw: str, out_type: str, date_order: str | None = None) -> str:
+    """SQL turning an export's (trimmed, non-blank) text into the canonical text the feed's rules check."""
+    expr = raw
+    if prof.null_values:
+        expr = f"CASE WHEN {raw} IN ({', '.join(_sql_str(v) for v in prof.null_values)}) THEN NULL ELSE {raw} END"
+    rule = prof.values.get(feed, {}).get(column)
+    if rule is None:
+        return expr
+    if rule == "leading_integer":
+        return f"coalesce(NULLIF(regexp_extract({expr}, '^([0-9]+)\\s*(-.*)?$', 1), ''), {expr})"
+    if isinstance(rule, dict) and "map" in rule:
+        cases = " ".join(f"WHEN {_sql_str(str(k).lower())} THEN {_sql_str(v)}" for k, v in rule["map"].items())
+        return f"CASE lower({expr}) {cases} ELSE {expr} END"
+    if isinstance(rule, dict) and "remove" in rule:
+        return f"NULLIF(trim(regexp_replace({expr}, {_sql_str(rule['remove'])}, '')), '')"
+    if isinstance(rule, dict) and "datetime" in rule:
+        names = [date_order if (n in DATE_ORDERS and date_order) else n for n in rule["datetime"]]
+        formats = [f for n in names for f in DATETIME_FORMATS[n]]
+        out = "%Y-%m-%d" if out_type == "date" else "%Y-%m-%d %H:%M:%S"
+        fmt_list = "[" + ", ".join(_sql_str(f) for f in formats) + "]"
+        # ISO values pass through to the feed's own cast; anything else must match a declared layout.
+        return (
+            f"CASE WHEN regexp_matches({expr}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}( [0-9:.]+)?$') THEN {expr} "
+            f"ELSE coalesce(strftime(try_strptime({expr}, {fmt_list}), '{out}'), {expr}) END"
+        )
+    raise ValueError(f"profile {prof.name}: unknown value rule for {feed}.{column}: {rule!r}")

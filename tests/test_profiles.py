@@ -1,0 +1,163 @@
+"""Real tools' exports load as they come: profiles detected from the header, values read as the tool meant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from conftest import query, write_csv
+from test_privacy import _all_text
+
+FIX = Path(__file__).parent / "fixtures" / "exports"
+T = dt.datetime
+
+
+def ingest(cli, feed, path, *extra):
+    code, out, err = cli("ingest", feed, path, "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_servicenow_developer_instance_export_loads_whole(store_path, cli):
+    res = ingest(cli, "incidents", FIX / "servicenow_dev_instance_incident.csv")
+    assert (res["profile"], res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == ("servicenow-incidents", 66, 66, 0)
+    assert query(store_path, "select opened_at, priority, state from incidents where number = 'INC0009005'") == [
+        (T(2018, 8, 31, 21, 35, 21), 1, "new")
+    ]
+    assert query(store_path, "select count(*) from incidents where priority is null or state is null") == [(0,)]
+
+
+def test_servicenow_excel_resave_with_codes_prefixes_nulls_and_windows_1252(store_path, cli):
+    res = ingest(cli, "incidents", FIX / "servicenow_excel_resaved.csv")
+    assert (res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == (5, 5, 0)
+    assert "calendar_duration" in res["warnings"][0]
+    rows = query(store_path, "select number, opened_at, resolved_at, closed_at, priority, impact, urgency, state, "
+                             "assignment_group, system_id, short_description from incidents order by number")
+    assert rows == [
+        ("INC0020001", T(2025, 3, 4, 8, 5), T(2025, 3, 4, 9, 35), T(2025, 3, 7, 9, 35), 3, 2, 2, "closed", "Service Desk", "Print Fleet", "Printer on 4 West jams"),
+        ("INC0020002", T(2025, 3, 4, 14, 40), T(2025, 3, 4, 16, 10), None, 2, 1, 2, "resolved", "Clinical Apps", "EHR Prod", "Epic – slow after upgrade\nseen on 3 PCs"),
+        ("INC0020003", T(2025, 3, 5, 7, 0), None, None, 4, 3, 3, "new", "Service Desk", None, "Password reset"),
+        ("INC0020004", T(2024, 12, 31, 23, 59), None, None, 1, 1, 1, "in_progress", "Network", "Core VPN", "VPN drops"),
+        ("INC0020005", T(2025, 1, 2, 10, 0), None, None, 5, 3, 3, "canceled", "Service Desk", None, "Duplicate ticket"),
+    ]
+    # the same caller written the same way is one pseudonym; another caller another
+    callers = dict(query(store_path, "select number, caller from incidents"))
+    assert callers["INC0020001"] == callers["INC0020003"] != callers["INC0020004"]
+
+
+def test_servicenow_custom_report_with_renamed_headers(store_path, cli):
+    res = ingest(cli, "incidents", FIX / "servicenow_custom_report.csv")
+    assert (res["profile"], res["rows_loaded"], res["rows_rejected"]) == ("servicenow-incidents", 3, 0)
+    assert query(store_path, "select number, opened_at, priority, state from incidents order by number") == [
+        ("INC0030001", T(2025, 6, 1, 9, 0), 2, "in_progress"),
+        ("INC0030002", T(2025, 6, 2, 11, 30), 3, "resolved"),
+        ("INC0030003", T(2025, 6, 3, 15, 45), 1, "on_hold"),
+    ]
+
+
+def test_jira_service_management_export(store_path, cli):
+    res = ingest(cli, "incidents", FIX / "jsm_export.csv")
+    assert (res["profile"], res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == ("jira-service-management", 3, 3, 0)
+    assert "Labels (2)" in res["warnings"][0]
+    assert query(store_path, "select number, opened_at, resolved_at, priority, state, category from incidents order by number") == [
+        ("ITSM-101", T(2024, 3, 12, 9, 41), T(2024, 3, 12, 11, 0), 2, "resolved", "Incident"),
+        ("ITSM-102", T(2024, 3, 13, 14, 15), None, 3, "on_hold", "Incident"),
+        ("ITSM-103", T(2024, 4, 1, 8, 0), T(2024, 4, 1, 8, 45), 5, "resolved", "Service request"),
+    ]
+
+
+def test_cisa_kev_csv_and_json_layouts(store_path, cli):
+    res = ingest(cli, "kev", FIX / "cisa_kev.json")
+    assert (res["profile"], res["file_format"], res["rows_loaded"]) == ("cisa-kev", "json", 3)
+    res = ingest(cli, "kev", FIX / "cisa_kev_sample.csv")
+    assert (res["rows_loaded"], res["rows_replaced"]) == (5, 3)
+    assert query(store_path, "select cve_id, vendor_project, date_added, due_date from kev where cve_id = 'CVE-2024-8068'") == [
+        ("CVE-2024-8068", "Citrix", dt.date(2025, 8, 25), dt.date(2025, 9, 15))
+    ]
+
+
+def test_no_name_from_any_export_reaches_the_store(store_path, cli):
+    for f in ("servicenow_dev_instance_incident.csv", "servicenow_excel_resaved.csv", "servicenow_custom_report.csv",
+              "jsm_export.csv"):
+        ingest(cli, "incidents", FIX / f)
+    text = _all_text(store_path).lower()
+    for name in ["David Miller", "Joe Employee", "Fred Luddy", "Rick Berzle", "Avery Quinlan", "aquinlan",
+                 "Morgan Tallis", "Jordan Pike", "Riley Okonkwo", "Sam Ferreira", "Quinn Adebayo", "Casey Lindqvist"]:
+        assert name.lower() not in text, name
+
+
+def test_unknown_tool_header_lists_the_closest_profiles(tmp_path, store_path, cli):
+    f = write_csv(tmp_path / "x.csv", ["Ticket", "When", "What"], [["T1", "2025-01-01", "printer"]])
+    code, _, err = cli("ingest", "incidents", f)
+    assert code == 3 and "does not match any profile for the incidents feed" in err
+    assert "servicenow-incidents lacks" in err and "jira-service-management lacks" in err and "--profile" in err
+
+
+def test_right_tool_with_one_column_renamed_names_the_missing_column(tmp_path, store_path, cli):
+    f = write_csv(tmp_path / "sn.csv", ["number", "opened_at", "short desc", "priority", "state", "caller_id",
+                                        "assignment_group", "cmdb_ci", "sys_updated_on", "calendar_duration"],
+                  [["INC1", "2025-01-01 10:00:00", "x", "2 - High", "New", "A B", "[i] SD", "EHR", "2025-01-01", "60"]])
+    code, _, err = cli("ingest", "incidents", f)
+    assert code == 3 and "servicenow-incidents lacks short_description" in err
+
+
+def test_mixed_date_layouts_parse_each_and_reject_what_fits_none(tmp_path, store_path, cli):
+    header = ["number", "opened_at", "short_description", "priority", "state"]
+    rows = [["INC1", "2025-03-04 08:00:00", "iso", "3", "New"],
+            ["INC2", "3/4/2025 8:00", "us slash", "3", "New"],
+            ["INC3", "25/12/2024 10:00", "day first", "3", "New"],
+            ["INC4", "Tuesday", "words", "3", "New"]]
+    f = write_csv(tmp_path / "sn.csv", header, rows)
+    res = ingest(cli, "incidents", f, "--profile", "servicenow-incidents")
+    assert (res["rows_loaded"], res["rows_rejected"]) == (2, 2)
+    assert query(store_path, "select number, opened_at from incidents order by number") == [
+        ("INC1", T(2025, 3, 4, 8, 0)), ("INC2", T(2025, 3, 4, 8, 0))]
+    assert [r[0] for r in query(store_path, "select row_number from rejects order by 1")] == [3, 4]
+    assert "opened_at: '25/12/2024 10:00'" in query(store_path, "select reason from rejects where row_number = 3")[0][0]
+
+
+def test_date_order_is_declared_never_guessed(tmp_path, store_path, cli):
+    f = write_csv(tmp_path / "sn.csv", ["number", "opened_at", "short_description"], [["INC1", "03/04/2025 08:00", "x"]])
+    ingest(cli, "incidents", f)
+    assert query(store_path, "select opened_at from incidents") == [(T(2025, 3, 4, 8, 0),)]  # the profile's M/D
+    g = write_csv(tmp_path / "sn2.csv", ["number", "opened_at", "short_description"], [["INC1", "03/04/2025 08:00", "y"]])
+    ingest(cli, "incidents", g, "--date-order", "dmy")
+    assert query(store_path, "select opened_at from incidents") == [(T(2025, 4, 3, 8, 0),)]
+
+
+def test_unseen_priority_or_state_is_rejected_not_defaulted(tmp_path, store_path, cli):
+    f = write_csv(tmp_path / "sn.csv", ["number", "opened_at", "short_description", "priority", "state"],
+                  [["INC1", "2025-01-01 10:00:00", "a", "0 - Unknown", "New"],
+                   ["INC2", "2025-01-01 10:00:00", "b", "Urgent", "New"],
+                   ["INC3", "2025-01-01 10:00:00", "c", "2 - High", "9"],
+                   ["INC4", "2025-01-01 10:00:00", "d", "2 - High", "Parked"]])
+    res = ingest(cli, "incidents", f)
+    assert (res["rows_loaded"], res["rows_rejected"]) == (0, 4)
+    reasons = [r[0] for r in query(store_path, "select reason from rejects order by row_number")]
+    assert "priority: '0' is below the minimum 1" in reasons[0]
+    assert "priority: 'Urgent' is not a whole number" in reasons[1]
+    assert "state: '9' is not one of new" in reasons[2]
+    assert "state: 'Parked' is not one of new" in reasons[3]
+
+
+def test_ten_megabyte_multiline_description_is_kept_out_of_the_way(tmp_path, store_path, cli):
+    big = ("log line\n" * 1_200_000)[:10_000_000]
+    f = write_csv(tmp_path / "sn.csv", ["number", "opened_at", "short_description", "description"],
+                  [["INC1", "2025-01-01 10:00:00", "disk full", big], ["INC2", "2025-01-02 10:00:00", big, "x"]])
+    res = ingest(cli, "incidents", f)
+    assert (res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == (2, 1, 1)
+    assert "description" in res["warnings"][0]  # not a feed column: reported as not loaded
+    (reason,) = query(store_path, "select reason from rejects")[0]
+    assert reason.startswith("short_description: 10000000 characters, over the limit")
+
+
+def test_two_exports_joined_in_one_file_are_rejected_with_a_hint(tmp_path, store_path, cli):
+    sn = (FIX / "servicenow_custom_report.csv").read_text()
+    jsm = (FIX / "jsm_export.csv").read_text(encoding="utf-8-sig")
+    f = tmp_path / "joined.csv"
+    f.write_text(sn + jsm.replace("\r\n", "\n") * 2, encoding="utf-8")
+    res = ingest(cli, "incidents", f)
+    assert res["rows_read"] == res["rows_loaded"] + res["rows_rejected"]
+    assert res["rows_loaded"] == 3 and res["rows_rejected"] >= 4
+    assert any("several exports joined in one file" in w for w in res["warnings"])
