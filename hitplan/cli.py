@@ -44,10 +44,10 @@ def _store_path(args) -> Path:
 
 
 def cmd_init(args) -> int:
-    from hitplan import store
+    from hitplan.pipeline import init_store
 
     path = _store_path(args)
-    before, after = store.init(path)
+    before, after = init_store(path, progress=_progress(args.quiet))
     if before == after:
         print(f"store {path} is up to date (schema version {after})")
     else:

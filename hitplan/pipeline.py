@@ -17,6 +17,21 @@ Progress = Callable[[str], None]
 FILE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".txt", ".tsv")
 
 
+KEV_SNAPSHOT = Path(__file__).resolve().parent / "reference" / "kev_snapshot.csv"
+
+
+def init_store(path: Path, progress: Progress | None = None) -> tuple[int, int]:
+    """Create or upgrade the store, and give an empty `kev` feed the dated CISA KEV snapshot hitplan ships.
+
+    The snapshot lets security KPIs work offline from day one; `hitplan ingest kev FILE` refreshes it.
+    """
+    before, after = store.init(path)
+    with store.writing(path) as con:
+        if not store.scalar(con, "select count(*) from kev"):
+            ingest_file(con, "kev", KEV_SNAPSHOT, profile_name="canonical", progress=progress)
+    return before, after
+
+
 def feed_files(folder: Path) -> list[tuple[str, Path]]:
     """The (feed, file) pairs in a folder of exports named after their feed, in load order."""
     found = []
@@ -56,7 +71,7 @@ def build_demo(
     try:
         say(f"writing the synthetic hospital (seed {seed}, scale {scale:g})")
         generate(tmp_dir, seed=seed, scale=scale, progress=say)
-        store.init(tmp_store)
+        init_store(tmp_store)
         results = []
         with store.writing(tmp_store) as con:
             for feed, path in feed_files(tmp_dir):

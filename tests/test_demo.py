@@ -37,6 +37,7 @@ def test_demo_loads_every_feed_with_no_rejects(demo, cli):
     for name, s in status.items():
         assert s["rows"] > 0, name
         assert s["rejects"] == 0, name
+        # kev starts from the snapshot hitplan ships; the demo's copy of it is then skipped as already loaded
         assert s["loads"] == 1, name
 
 
@@ -46,7 +47,7 @@ def test_demo_store_keeps_the_books(demo):
     assert bad == 0
     for name in feeds():
         (n,) = query(store, f'select count(*) from "{name}"')[0]
-        (logged,) = query(store, "select sum(rows_loaded) from load_log where feed = ?", [name])[0]
+        (logged,) = query(store, "select sum(rows_loaded) - sum(rows_replaced) from load_log where feed = ?", [name])[0]
         assert n == logged, name
 
 
