@@ -17,18 +17,22 @@ Progress = Callable[[str], None]
 FILE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".txt", ".tsv")
 
 
-KEV_SNAPSHOT = Path(__file__).resolve().parent / "reference" / "kev_snapshot.csv"
+REFERENCE = Path(__file__).resolve().parent / "reference"
+# Public reference data hitplan ships (see hitplan/reference/SOURCES.md), loaded into an empty feed.
+SNAPSHOTS = {"kev": REFERENCE / "kev_snapshot.csv", "breaches": REFERENCE / "hhs_ocr_breaches.csv"}
 
 
 def init_store(path: Path, progress: Progress | None = None) -> tuple[int, int]:
-    """Create or upgrade the store, and give an empty `kev` feed the dated CISA KEV snapshot hitplan ships.
+    """Create or upgrade the store, and give empty reference feeds the dated snapshots hitplan ships.
 
-    The snapshot lets security KPIs work offline from day one; `hitplan ingest kev FILE` refreshes it.
+    The CISA KEV catalog and the HHS OCR breach report let security analyses work offline from day one;
+    `hitplan ingest kev FILE` (or `breaches FILE`) refreshes them.
     """
     before, after = store.init(path)
     with store.writing(path) as con:
-        if not store.scalar(con, "select count(*) from kev"):
-            ingest_file(con, "kev", KEV_SNAPSHOT, profile_name="canonical", progress=progress)
+        for feed, snapshot in SNAPSHOTS.items():
+            if not store.scalar(con, f"select count(*) from {feed}"):
+                ingest_file(con, feed, snapshot, progress=progress)
     return before, after
 
 

@@ -36,8 +36,9 @@ def test_demo_loads_every_feed_with_no_rejects(demo, cli):
     assert set(status) == set(feeds())
     for name, s in status.items():
         assert s["rows"] > 0, name
-        assert s["rejects"] == 0, name
-        # kev starts from the snapshot hitplan ships; the demo's copy of it is then skipped as already loaded
+        # the real OCR report repeats a few identical rows: those, and only those, are rejected
+        assert s["rejects"] == (4 if name == "breaches" else 0), name
+        # kev and breaches start from the snapshots hitplan ships; the demo's copies are skipped as loaded
         assert s["loads"] == 1, name
 
 

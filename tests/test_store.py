@@ -118,12 +118,13 @@ def test_killed_ingest_leaves_the_store_unchanged_and_the_next_one_succeeds(stor
     assert query(store_path, "select count(*) from usage") == [(3_000_001,)]
 
 
-def test_init_gives_an_empty_store_the_shipped_kev_snapshot(tmp_path, cli):
+def test_init_gives_an_empty_store_the_shipped_reference_snapshots(tmp_path, cli):
     path = tmp_path / "fresh.duckdb"
     code, out, _ = cli("init", "--store", path, "-q")
     assert code == 0 and "schema version 0 -> " in out
     (n, latest), = query(path, "select count(*), max(date_added) from kev")
     assert n == 250 and str(latest) == "2025-08-25"
-    assert query(path, "select file_name from load_log") == [("kev_snapshot.csv",)]
+    assert query(path, "select file_name from load_log order by load_id") == [("kev_snapshot.csv",), ("hhs_ocr_breaches.csv",)]
+    assert query(path, "select count(*) > 5000, max(submitted_on) from breaches")[0][0]
     assert cli("init", "--store", path, "-q")[0] == 0
-    assert query(path, "select count(*) from load_log") == [(1,)]
+    assert query(path, "select count(*) from load_log") == [(2,)]

@@ -163,7 +163,12 @@ def test_one_file_per_feed_named_after_it(small):
     assert set(truth.rows) == set(feeds())
 
 
-@pytest.mark.parametrize("name", list(feeds()))
+# Feeds written in their tool's own layout (FIRST's EPSS file, the HHS OCR report): ingest maps them
+# through their profiles, and tests/test_demo.py loads them with no rejects.
+TOOL_LAYOUTS = {"epss", "breaches"}
+
+
+@pytest.mark.parametrize("name", sorted(set(feeds()) - TOOL_LAYOUTS))
 def test_feed_satisfies_feeds_yaml(small, name):
     folder, truth = small
     assert problems(folder, feeds()[name]) == []

@@ -89,6 +89,7 @@ def ingest_file(
         prof = chosen or detect(feed, src.columns, file=str(path))
         result.profile = prof.name
         mapping = column_map(prof, feed, src.columns, file=str(path), ignore_extra=ignore_extra)
+        constants = prof.constants(feed.name, src.comments)
         rule = None
         if prof.values.get(feed.name) or prof.null_values:
             rule = lambda col, text: value_sql(prof, feed.name, col.name, text, col.type, date_order)  # noqa: E731
@@ -109,7 +110,8 @@ def ingest_file(
             ipad, opad = hmac_pads(load_key())
             params = {"ipad": ipad, "opad": opad}
         say(f"{path.name}: reading and checking rows for {feed.name}")
-        _load(con, feed, src, mapping, params, result, say, rule)
+        _load(con, feed, src, params, result, say,
+              lambda relation: checked_select(feed, mapping, src.columns, relation, rule, constants))
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
@@ -129,8 +131,8 @@ def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     src.close()
 
 
-def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, result: IngestResult, say: Progress,
-          rule=None) -> None:
+def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say: Progress,
+          select: Callable[[str], str]) -> None:
     """Insert the file's valid rows and its rejects, replace older rows with the same key, log the load.
 
     A clean file (the usual case) is read once, straight into the feed table. Any problem — a bad value,
@@ -144,11 +146,11 @@ def _load(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, r
     result.load_id = load_id
     con.execute("begin transaction")
     try:
-        loaded = _insert_clean_file(con, feed, src, mapping, params, load_id, rule)
+        loaded = _insert_clean_file(con, feed, src, params, load_id, select)
         if loaded is None:
             _rollback(con)
             say(f"{src.path.name}: some rows need a closer look; checking each one")
-            _check_rows(con, feed, src, mapping, params, rule)
+            _check_rows(con, feed, src, params, select)
             con.execute("begin transaction")
             _insert_checked_rows(con, feed, src, load_id, result)
         else:
@@ -172,11 +174,11 @@ def _rollback(con) -> None:
         pass
 
 
-def _insert_clean_file(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, load_id: int,
-                       rule=None) -> int | None:
+def _insert_clean_file(con, feed: Feed, src: Source, params: dict, load_id: int,
+                       select: Callable[[str], str]) -> int | None:
     """Insert every row of a file with no problem at all; None when any row has one (the caller rolls back)."""
     cols = ", ".join(quote_ident(c.name) for c in feed.columns)
-    query = checked_select(feed, mapping, src.columns, src.relation, rule)
+    query = select(src.relation)
     try:
         # Bad rows go in with a negative load id: counting them afterwards is cheaper than a second read.
         n = scalar(
@@ -197,12 +199,11 @@ def _insert_clean_file(con, feed: Feed, src: Source, mapping: dict[str, str], pa
     return int(n or 0)
 
 
-def _check_rows(con, feed: Feed, src: Source, mapping: dict[str, str], params: dict, rule=None) -> None:
+def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[str], str]) -> None:
     """Create temp table _chk: every row the file splits into, typed, with _reason for the bad ones."""
 
     def build() -> None:
-        query = checked_select(feed, mapping, src.columns, src.relation, rule)
-        con.execute(f"create or replace temp table _chk as {query}", params)
+        con.execute(f"create or replace temp table _chk as {select(src.relation)}", params)
 
     if src.format != "csv":
         build()

@@ -38,6 +38,7 @@ class Source:
     encoding: str = "utf-8"
     delimiter: str | None = None
     readable: Path | None = None
+    comments: list[str] = field(default_factory=list)  # lines starting with # above the header
     rejects_table: str | None = None
     _temp: list[Path] = field(default_factory=list)
 
@@ -57,7 +58,7 @@ class Source:
             )
         columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in self.columns)
         return (
-            f"read_csv({sql_string(str(self.readable))}, header = true, auto_detect = false, "
+            f"read_csv({sql_string(str(self.readable))}, header = true, auto_detect = false, skip = {len(self.comments)}, "
             f"columns = {{{columns}}}, delim = {sql_string(self.delimiter)}, quote = '\"', escape = '\"', "
             f"null_padding = false, max_line_size = {MAX_LINE_BYTES}{opts})"
         )
@@ -152,9 +153,16 @@ def _transcode(path: Path) -> Path:
     return out
 
 
-def _header_line(path: Path) -> str:
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        return fh.readline(1024 * 1024)
+def _header_line(path: Path, encoding: str = "utf-8-sig") -> tuple[list[str], str]:
+    """The comment lines (starting with #, as FIRST's EPSS files have) above the header, and the header line."""
+    comments = []
+    with path.open("r", encoding=encoding, newline="") as fh:
+        for _ in range(100):
+            line = fh.readline(1024 * 1024)
+            if not line.startswith("#"):
+                return comments, line
+            comments.append(line.strip())
+    return comments, ""
 
 
 def _delimiter(header: str) -> str:
@@ -171,15 +179,16 @@ def _delimiter(header: str) -> str:
 def _open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     sha = _fingerprint_text(path)
     try:
-        header = _header_line(path)
+        comments, header = _header_line(path)
     except UnicodeDecodeError:
-        header = path.open("r", encoding="cp1252", errors="replace", newline="").readline(1024 * 1024)
+        comments, header = _header_line(path, encoding="cp1252")
     if not header.strip():
         raise InputError("the first line is blank; the first line must be the header row", file=str(path))
     delim = _delimiter(header)
     names = next(csv.reader(io.StringIO(header.lstrip("\ufeff")), delimiter=delim))
     names = _unique_names(path, names)
-    src = Source(path=path, format="csv", sha256=sha, columns=names, relation="", delimiter=delim, readable=path)
+    src = Source(path=path, format="csv", sha256=sha, columns=names, relation="", delimiter=delim, readable=path,
+                 comments=comments)
     src.relation = src.csv_relation(keep_bad_rows=False)
     return src
 

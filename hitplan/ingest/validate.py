@@ -127,11 +127,13 @@ def checked_select(
     source_columns: list[str],
     relation: str,
     value_rule: Callable[[Column, str], str] | None = None,
+    constants: dict[str, str] | None = None,
 ) -> str:
     """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
 
     ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL. ``value_rule``
-    rewrites an export's text into canonical text first (a profile's value rules). Bad rows get
+    rewrites an export's text into canonical text first (a profile's value rules); ``constants`` gives
+    columns the file states once (in a comment line) rather than per row. Bad rows get
     _reason (every problem), _column (the first column at fault) and _raw (the file's row as JSON, personal
     values already pseudonymized); the messages are only built for them.
     """
@@ -139,11 +141,12 @@ def checked_select(
     raw_cols, typed_cols = [], []
     col_probs: list[tuple[str, list[tuple[str, str]]]] = []
     for i, col in enumerate(feed.columns):
-        if col.name not in mapping:
+        constant = (constants or {}).get(col.name)
+        if col.name not in mapping and constant is None:
             typed_cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote_ident(col.name)}")
             continue
         r = f"r{i}"
-        text = _blank_is_null(col, alias[mapping[col.name]])
+        text = sql_string(constant) if col.name not in mapping else _blank_is_null(col, alias[mapping[col.name]])
         if value_rule is not None:
             text = value_rule(col, text)
         raw_cols.append(f"{text} AS {r}")

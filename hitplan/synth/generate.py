@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +35,8 @@ from hitplan.synth.usage import UsageGenerator
 from hitplan.synth.world import Month, Org, Params, fiscal_year, window_months
 
 Progress = Callable[[str], None]
+# The real HHS OCR breach report (trimmed, see hitplan/reference/SOURCES.md): peers are not synthetic.
+OCR_BREACHES = Path(__file__).resolve().parents[1] / "reference" / "hhs_ocr_breaches.csv"
 MIN_WINDOW_DAYS = 365
 RENEWAL_HORIZON_DAYS = 60
 
@@ -111,8 +115,13 @@ def generate(
     writer.budgets(ledger)
     writer.small("contracts", contract_columns(org, contracts))
     vulns = security.VulnerabilityBuilder(params, org, security.read_kev())
-    writer.small("vulnerabilities", vulns.build())
-    writer.small("kev", security.kev_columns(security.read_kev()))
+    vuln_columns = vulns.build()
+    writer.small("vulnerabilities", vuln_columns)
+    kev_rows = security.read_kev()
+    writer.small("kev", security.kev_columns(kev_rows))
+    cves = [c for c in vuln_columns["cve"].to_pylist() if c] + [r["cve_id"] for r in kev_rows]
+    writer.text_file("epss", "epss.csv", security.epss_text(params, cves, {r["cve_id"] for r in kev_rows}))
+    writer.copy("breaches", "breaches.csv", OCR_BREACHES)
     dr_cols, dr_test_id = continuity.dr_tests(params, org)
     writer.small("dr_tests", dr_cols)
     backups = continuity.BackupGenerator(params, org)
@@ -187,6 +196,18 @@ class _FeedWriter:
             for cols in chunks:
                 w.write(cols)
         self._done(name, w.rows)
+
+    def text_file(self, name: str, filename: str, text: str) -> None:
+        """A feed written in its tool's own layout (comment lines and all), counted by data rows."""
+        (self.out_dir / filename).write_text(text, encoding="utf-8")
+        lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+        self._done(name, len(lines) - 1)
+
+    def copy(self, name: str, filename: str, source: Path) -> None:
+        """A real reference file passed through as it is."""
+        shutil.copyfile(source, self.out_dir / filename)
+        with source.open(newline="", encoding="utf-8") as fh:
+            self._done(name, sum(1 for _ in csv.reader(fh)) - 1)
 
     def budgets(self, ledger: finance.Ledger) -> None:
         """The budget workbook (finance hands budgets over in Excel)."""

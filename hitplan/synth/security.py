@@ -398,3 +398,25 @@ def _second_tuesday(first: dt.date) -> dt.date:
     """The second Tuesday of a month."""
     offset = (1 - first.weekday()) % 7
     return first + dt.timedelta(days=offset + 7)
+
+
+EPSS_MODEL_VERSION = "v2025.03.14"
+
+
+def epss_text(params: Params, cves: list[str], kev_ids: set[str]) -> str:
+    """FIRST's EPSS daily file (comment line, then cve,epss,percentile) for every CVE the hospital sees.
+
+    Scores are synthetic: CVEs in the KEV catalog draw from a distribution near 1, the others from one
+    near 0, which is the shape of the real file.
+    """
+    rng = stream(params, "epss")
+    ids = sorted(set(cves))
+    scores = np.where(
+        np.isin(ids, sorted(kev_ids)), rng.beta(6.0, 1.2, len(ids)), rng.beta(0.35, 12.0, len(ids))
+    )
+    scores = np.clip(np.round(scores, 5), 1e-5, 0.99999)
+    order = np.argsort(np.argsort(scores, kind="stable"), kind="stable")
+    percentile = np.round((order + 1) / max(len(ids), 1), 5)
+    lines = [f"#model_version:{EPSS_MODEL_VERSION},score_date:{params.end.isoformat()}T00:00:00+0000", "cve,epss,percentile"]
+    lines += [f"{c},{s:.5g},{p:.5f}" for c, s, p in zip(ids, scores, percentile)]
+    return "\n".join(lines) + "\n"

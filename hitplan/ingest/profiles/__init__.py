@@ -49,6 +49,18 @@ class Profile:
     detect: dict[str, tuple[str, ...]] = field(default_factory=dict)  # feed -> header names that identify it
     null_values: tuple[str, ...] = ()
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # feed -> {canonical: rule}
+    from_comments: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {canonical: regex}
+
+    def constants(self, feed: str, comments: list[str]) -> dict[str, str]:
+        """Canonical values the file states once in its comment lines (e.g. EPSS's score_date)."""
+        found = {}
+        for column, pattern in self.from_comments.get(feed, {}).items():
+            for line in comments:
+                m = re.search(pattern, line)
+                if m:
+                    found[column] = m.group(1)
+                    break
+        return found
 
     def applies_to(self, feed: str) -> bool:
         return self.feeds is None or feed in self.feeds
@@ -85,6 +97,7 @@ def profiles() -> dict[str, Profile]:
             detect={f: tuple(normalize_name(n) for n in names) for f, names in spec.get("detect", {}).items()},
             null_values=tuple(spec.get("null_values", ())),
             values=spec.get("values", {}),
+            from_comments=spec.get("from_comments", {}),
         )
     return out
 
