@@ -67,7 +67,9 @@ def _print_results(results, fmt: str) -> None:
         else:
             print(
                 f"{name} -> {r.feed} ({r.profile}): {r.rows_read:,} read, {r.rows_loaded:,} loaded "
-                f"({r.rows_replaced:,} replaced earlier rows), {r.rows_rejected:,} rejected  [load {r.load_id}, {r.seconds:.1f} s]"
+                f"({r.rows_replaced:,} replaced earlier rows"
+                + (f", {r.rows_merged:,} folded into a row with the same key" if r.rows_merged else "")
+                + f"), {r.rows_rejected:,} rejected  [load {r.load_id}, {r.seconds:.1f} s]"
             )
         for w in r.warnings:
             print(f"  note: {w}")
@@ -86,7 +88,8 @@ def cmd_ingest(args) -> int:
             try:
                 results.append(
                     ingest_file(con, args.feed, Path(f), profile_name=args.profile, force=args.force,
-                                ignore_extra=args.ignore_extra, date_order=args.date_order, progress=say)
+                                ignore_extra=args.ignore_extra, date_order=args.date_order,
+                                scan_date=args.scan_date, progress=say)
                 )
             except UsageError:
                 raise
@@ -237,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--date-order", choices=["mdy", "dmy"],
                     help="how to read slash dates like 03/04/2025 when they differ from the profile's (month first "
                          "in US exports)")
+    sp.add_argument("--scan-date", type=_date, metavar="YYYY-MM-DD",
+                    help="the day a vulnerability scan ran, for exports that do not say (Nessus CSV)")
     sp.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file")
     sp.add_argument("--force", action="store_true", help="load a file even if this exact file was loaded before")
     sp.add_argument("--ignore-extra", action="store_true", help="load files that have columns the feed does not know")

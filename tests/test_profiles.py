@@ -190,3 +190,57 @@ def test_the_whole_real_ocr_report_loses_nothing(store_path, cli):
     assert res["rows_loaded"] >= 5350
     # the report repeats a few identical rows; those are the only rejects, each with its reason
     assert all(r.startswith("duplicate key") for (r,) in query(store_path, "select reason from rejects"))
+
+
+# ---- vulnerability scanners: one finding per host x CVE ----------------------------------------
+
+VULN = "select host, vuln_id, cve, cvss, severity, first_seen, last_seen, fixed_at, state, scanner from vulnerabilities"
+
+
+def test_qualys_real_sample_splits_cve_lists_and_reads_its_scores(store_path, cli):
+    res = ingest(cli, "vulnerabilities", FIX / "qualys_sample_report.csv")
+    assert (res["profile"], res["rows_loaded"], res["rows_rejected"]) == ("qualys", 28, 0)
+    assert any("splitting the lists in 'CVE ID'" in w for w in res["warnings"])
+    host = "ip-10-98-57-180.eu-west-1.compute.internal"
+    assert query(store_path, f"{VULN} where host = ? and vuln_id = 'QID-105971'", [host]) == [
+        (host, "QID-105971", None, 8.1, "critical", T(2021, 5, 13, 7, 8, 28), T(2021, 5, 25, 7, 36, 58), None, "open", "qualys")]
+    (n_cves, cvss), = query(store_path, "select count(*), max(cvss) from vulnerabilities where cve is not null")
+    assert (n_cves, cvss) == (23, 9.9)
+    assert query(store_path, "select count(distinct host) from vulnerabilities") == [(4,)]
+
+
+def test_qualys_report_with_a_metadata_block_above_the_table(store_path, cli):
+    res = ingest(cli, "vulnerabilities", FIX / "qualys_with_metadata.csv")
+    assert (res["rows_loaded"], res["rows_rejected"]) == (28, 0)
+
+
+def test_nessus_needs_a_scan_date_and_folds_repeats_per_port(tmp_path, store_path, cli):
+    code, _, err = cli("ingest", "vulnerabilities", FIX / "nessus_classic.csv")
+    assert code == 2 and "--scan-date" in err
+    res = ingest(cli, "vulnerabilities", FIX / "nessus_classic.csv", "--scan-date", "2025-03-01")
+    assert (res["profile"], res["rows_read"], res["rows_loaded"], res["rows_merged"], res["rows_rejected"]) == (
+        "nessus", 5, 5, 1, 0)
+    assert query(store_path, "select host, vuln_id, cvss, severity, first_seen, state from vulnerabilities order by 1, 2") == [
+        ("10.20.1.15", "CVE-2017-0143", 9.3, "critical", T(2025, 3, 1), "open"),
+        ("10.20.1.15", "CVE-2017-0144", 9.3, "critical", T(2025, 3, 1), "open"),
+        ("10.20.1.15", "NESSUS-10863", None, "info", T(2025, 3, 1), "open"),
+        ("pacs01.hospital.example", "NESSUS-51192", 6.4, "medium", T(2025, 3, 1), "open"),
+    ]
+    res = ingest(cli, "vulnerabilities", FIX / "nessus_v10.csv", "--scan-date", "2025-03-01")
+    assert query(store_path, "select cvss, severity from vulnerabilities where vuln_id = 'CVE-2024-3400'") == [(10.0, "critical")]
+
+
+def test_tenable_exports_in_both_layouts_with_utc_times_made_local(tmp_path, store_path, cli):
+    hosp = write_csv(tmp_path / "hospital.csv", ["hospital_id", "name", "time_zone", "fiscal_year_start_month"],
+                     [["H", "Test Hospital", "America/Chicago", "7"]])
+    ingest(cli, "hospital", hosp)
+    res = ingest(cli, "vulnerabilities", FIX / "tenable_vm.csv")
+    assert (res["profile"], res["rows_loaded"], res["rows_rejected"]) == ("tenable-vm", 4, 0)
+    assert query(store_path, f"{VULN} where host = 'hr-app-01'") == [
+        ("hr-app-01", "CVE-2023-38408", "CVE-2023-38408", 7.5, "high", T(2024, 7, 31, 19, 30), T(2024, 11, 30, 18, 30),
+         T(2024, 12, 4, 18, 30), "fixed", "tenable")]  # UTC 00:30 is 19:30 CDT in summer, 18:30 CST in winter
+    assert query(store_path, "select vuln_id, state from vulnerabilities where host = 'pacs-web-01'") == [("TENABLE-51192", "reopened")]
+    res = ingest(cli, "vulnerabilities", FIX / "tenable_vm_api.csv")
+    assert (res["rows_loaded"], res["rows_replaced"]) == (2, 2)
+    assert query(store_path, "select first_seen from vulnerabilities where host = 'ehr-db-01' and vuln_id = 'CVE-2021-44228'") == [
+        (T(2025, 1, 10, 2, 0),)]

@@ -11,11 +11,20 @@ import duckdb
 
 from hitplan import __version__
 from hitplan.errors import HitplanError, InputError, UsageError
-from hitplan.ingest.profiles import DATE_ORDERS, column_map, detect, profile, value_sql
+from hitplan.ingest.profiles import (
+    DATE_ORDERS,
+    DERIVED,
+    FIXED,
+    column_map,
+    derive_sql,
+    detect,
+    profile,
+    value_sql,
+)
 from hitplan.ingest.pseudonymize import hmac_pads, load_key
-from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident
-from hitplan.ingest.validate import checked_select
-from hitplan.schema import Feed, feeds
+from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident, sql_string
+from hitplan.ingest.validate import blank_is_null, checked_select
+from hitplan.schema import Column, Feed, feeds
 from hitplan.store import scalar
 
 Progress = Callable[[str], None]
@@ -33,6 +42,7 @@ class IngestResult:
     rows_rejected: int = 0
     rows_replaced: int = 0
     rows_unlinked: int = 0
+    rows_merged: int = 0  # accepted rows folded into another with the same key (scanner exports repeat them)
     status: str = "loaded"  # loaded | skipped (same file loaded before)
     load_id: int | None = None
     file_format: str = ""
@@ -69,6 +79,7 @@ def ingest_file(
     force: bool = False,
     ignore_extra: bool = False,
     date_order: str | None = None,
+    scan_date: str | None = None,
     progress: Progress | None = None,
 ) -> IngestResult:
     """Load ``path`` into feed ``feed_name`` on a read-write store connection; the store changes only on success.
@@ -88,14 +99,10 @@ def ingest_file(
         result.file_format = src.format
         prof = chosen or detect(feed, src.columns, file=str(path))
         result.profile = prof.name
-        mapping = column_map(prof, feed, src.columns, file=str(path), ignore_extra=ignore_extra)
-        constants = prof.constants(feed.name, src.comments)
-        rule = None
-        if prof.values.get(feed.name) or prof.null_values:
-            rule = lambda col, text: value_sql(prof, feed.name, col.name, text, col.type, date_order)  # noqa: E731
-        ignored = [c for c in src.columns if c not in mapping.values()]
-        if ignored:
-            result.warnings.append(f"columns not loaded (not in the {feed.name} feed): {', '.join(ignored)}")
+        mapping, unused = column_map(prof, feed, src.columns, file=str(path), ignore_extra=ignore_extra)
+        fixed = prof.fixed_values(feed.name, src.comments, {"scan_date": scan_date})
+        if unused:
+            result.warnings.append(f"columns not loaded (not in the {feed.name} feed): {', '.join(unused)}")
         previous = _previous_load(con, feed.name, src.sha256)
         if previous and not force:
             result.status = "skipped"
@@ -106,18 +113,49 @@ def ingest_file(
             )
             return result
         params = {}
-        if any(c.pii for c in feed.columns if c.name in mapping):
+        pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
+        if pii_sources:
             ipad, opad = hmac_pads(load_key())
             params = {"ipad": ipad, "opad": opad}
+        time_zone = _hospital_time_zone(con)
+        if time_zone is None and any(isinstance(r, dict) and r.get("utc") for r in prof.values.get(feed.name, {}).values()):
+            result.warnings.append("UTC time stamps were kept in UTC: load the hospital feed first to convert them to local time")
+        explode = prof.explode.get(feed.name)
+        exploded = (explode["column"], explode.get("separator", ",")) if explode and explode["column"] in src.columns else None
+        if exploded:
+            result.warnings.append(f"rows are counted after splitting the lists in {exploded[0]!r}: one row per item")
+
+        def text_for(col: Column, alias: dict[str, str]) -> str | None:
+            source = mapping.get(col.name)
+            if source is None:
+                return None
+            if source == FIXED:
+                if col.name not in fixed:
+                    return None
+                text = sql_string(fixed[col.name])
+            elif source == DERIVED:
+                text = derive_sql(prof, feed.name, col.name, src.columns, alias)
+            else:
+                text = blank_is_null(col, alias[source])
+            return value_sql(prof, feed.name, col.name, text, col.type, date_order, time_zone)
+
         say(f"{path.name}: reading and checking rows for {feed.name}")
         _load(con, feed, src, params, result, say,
-              lambda relation: checked_select(feed, mapping, src.columns, relation, rule, constants))
+              lambda relation: checked_select(feed, src.columns, relation, text_for, pii_sources=pii_sources,
+                                              explode=exploded),
+              prof.merge_duplicates.get(feed.name))
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
         _cleanup(con, src)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _hospital_time_zone(con) -> str | None:
+    """The hospital's IANA time zone from its profile feed, when loaded."""
+    rows = con.execute("select time_zone from hospital where time_zone is not null limit 1").fetchall()
+    return rows[0][0] if rows else None
 
 
 def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
@@ -132,7 +170,7 @@ def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
 
 
 def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say: Progress,
-          select: Callable[[str], str]) -> None:
+          select: Callable[[str], str], merge_order: str | None = None) -> None:
     """Insert the file's valid rows and its rejects, replace older rows with the same key, log the load.
 
     A clean file (the usual case) is read once, straight into the feed table. Any problem — a bad value,
@@ -146,11 +184,11 @@ def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say:
     result.load_id = load_id
     con.execute("begin transaction")
     try:
-        loaded = _insert_clean_file(con, feed, src, params, load_id, select)
+        loaded = _insert_clean_file(con, feed, src, params, load_id, select, check_keys=not merge_order)
         if loaded is None:
             _rollback(con)
             say(f"{src.path.name}: some rows need a closer look; checking each one")
-            _check_rows(con, feed, src, params, select)
+            _check_rows(con, feed, src, params, select, check_keys=not merge_order)
             con.execute("begin transaction")
             _insert_checked_rows(con, feed, src, load_id, result)
         else:
@@ -158,6 +196,8 @@ def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say:
         say(f"{src.path.name}: {result.rows_read:,} rows read and checked in {time.perf_counter() - t0:.1f} s")
         if result.rows_read == 0:
             result.warnings.append("the file has a header but no data rows; nothing loaded")
+        if merge_order:
+            result.rows_merged = _merge_duplicates(con, feed, load_id, merge_order)
         _finish(con, feed, src, result, had_rows, t0)
         con.execute("commit")
     except BaseException:
@@ -175,7 +215,7 @@ def _rollback(con) -> None:
 
 
 def _insert_clean_file(con, feed: Feed, src: Source, params: dict, load_id: int,
-                       select: Callable[[str], str]) -> int | None:
+                       select: Callable[[str], str], *, check_keys: bool = True) -> int | None:
     """Insert every row of a file with no problem at all; None when any row has one (the caller rolls back)."""
     cols = ", ".join(quote_ident(c.name) for c in feed.columns)
     query = select(src.relation)
@@ -194,12 +234,13 @@ def _insert_clean_file(con, feed: Feed, src: Source, params: dict, load_id: int,
         return None
     keys = ", ".join(quote_ident(k) for k in feed.key)
     # One 64-bit hash per key groups much faster than the key's strings; a collision only costs the careful path.
-    if scalar(con, f"select count(*) from (select hash({keys}) as h {this_load} group by h having count(*) > 1)"):
+    if check_keys and scalar(con, f"select count(*) from (select hash({keys}) as h {this_load} group by h having count(*) > 1)"):
         return None
     return int(n or 0)
 
 
-def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[str], str]) -> None:
+def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[str], str], *,
+                check_keys: bool = True) -> None:
     """Create temp table _chk: every row the file splits into, typed, with _reason for the bad ones."""
 
     def build() -> None:
@@ -225,7 +266,8 @@ def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[st
                 src.relation = src.csv_relation(keep_bad_rows=True)
                 build()
     _structural_rejects(con, src)
-    _reject_duplicates(con, feed)
+    if check_keys:
+        _reject_duplicates(con, feed)
 
 
 def _insert_checked_rows(con, feed: Feed, src: Source, load_id: int, result: IngestResult) -> None:
@@ -247,6 +289,18 @@ def _insert_checked_rows(con, feed: Feed, src: Source, load_id: int, result: Ing
         from _chk c where c._reason is not null"""
     )
     con.execute(f"insert into rejects select {load_id}, row_number, column_name, reason, raw_row from _struct")
+
+
+def _merge_duplicates(con, feed: Feed, load_id: int, order: str) -> int:
+    """Keep one row per key of this load (the first by the profile's order); how many rows were folded."""
+    table = quote_ident(feed.name)
+    keys = ", ".join(quote_ident(k) for k in feed.key)
+    return int(scalar(
+        con,
+        f"delete from {table} where _load_id = {load_id} and rowid in (select rowid from (select rowid, "
+        f"row_number() over (partition by {keys} order by {order}, rowid) as n from {table} "
+        f"where _load_id = {load_id}) where n > 1)",
+    ) or 0)
 
 
 def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, t0: float) -> None:
@@ -281,10 +335,10 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
         )
     con.execute(
         "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp() - "
-        "to_microseconds(?::bigint), current_localtimestamp(), ?)",
+        "to_microseconds(?::bigint), current_localtimestamp(), ?, ?)",
         [load_id, feed.name, src.path.name, src.sha256, src.format, result.profile, result.rows_read,
          result.rows_loaded, result.rows_replaced, result.rows_rejected, result.rows_unlinked,
-         int((time.perf_counter() - t0) * 1e6), __version__],
+         int((time.perf_counter() - t0) * 1e6), __version__, result.rows_merged],
     )
 
 

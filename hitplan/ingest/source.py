@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import re
 import datetime as dt
 import hashlib
@@ -38,7 +39,8 @@ class Source:
     encoding: str = "utf-8"
     delimiter: str | None = None
     readable: Path | None = None
-    comments: list[str] = field(default_factory=list)  # lines starting with # above the header
+    comments: list[str] = field(default_factory=list)  # lines above the header (comments, metadata)
+    skip: int = 0  # physical lines above the header
     rejects_table: str | None = None
     _temp: list[Path] = field(default_factory=list)
 
@@ -58,7 +60,7 @@ class Source:
             )
         columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in self.columns)
         return (
-            f"read_csv({sql_string(str(self.readable))}, header = true, auto_detect = false, skip = {len(self.comments)}, "
+            f"read_csv({sql_string(str(self.readable))}, header = true, auto_detect = false, skip = {self.skip}, "
             f"columns = {{{columns}}}, delim = {sql_string(self.delimiter)}, quote = '\"', escape = '\"', "
             f"null_padding = false, max_line_size = {MAX_LINE_BYTES}{opts})"
         )
@@ -153,42 +155,71 @@ def _transcode(path: Path) -> Path:
     return out
 
 
-def _header_line(path: Path, encoding: str = "utf-8-sig") -> tuple[list[str], str]:
-    """The comment lines (starting with #, as FIRST's EPSS files have) above the header, and the header line."""
-    comments = []
-    with path.open("r", encoding=encoding, newline="") as fh:
-        for _ in range(100):
-            line = fh.readline(1024 * 1024)
-            if not line.startswith("#"):
-                return comments, line
-            comments.append(line.strip())
-    return comments, ""
+HEAD_RECORDS = 20
+HEAD_BYTES = 4 * 1024 * 1024
 
 
-def _delimiter(header: str) -> str:
-    """The delimiter of a header line: the candidate that splits it most (outside quotes)."""
-    counts = {}
+def _head_text(path: Path) -> str:
+    """The first few MB of a text file (UTF-8, else Windows-1252), enough to find the header."""
+    with path.open("rb") as fh:
+        raw = fh.read(HEAD_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 4:  # a character cut at the end of the sample
+            return raw[: exc.start].decode("utf-8-sig")
+        return raw.decode("cp1252", errors="replace")
+
+
+def _records(text: str, delim: str) -> list[tuple[list[str], int]]:
+    """The first records of a CSV text, each with the number of physical lines before it."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    out: list[tuple[list[str], int]] = []
+    before = 0
+    try:
+        for rec in reader:
+            out.append((rec, before))
+            before = reader.line_num
+            if len(out) >= HEAD_RECORDS:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def find_header(path: Path) -> tuple[str, list[str], list[str], int]:
+    """(delimiter, header names, non-blank lines above the header, physical lines above it) of a text table.
+
+    The header is the first record as wide as the table (its commonest record width): lines above it are
+    comments (FIRST's EPSS "#model_version:..." line) or a report's metadata block (Qualys can write one
+    above its table). The delimiter is the one of comma, semicolon and tab that makes the table widest.
+    """
+    text = _head_text(path)
+    best: tuple[str, int, list[tuple[list[str], int]]] | None = None
     for d in DELIMITERS:
-        try:
-            counts[d] = len(next(csv.reader(io.StringIO(header), delimiter=d)))
-        except (StopIteration, csv.Error):
-            counts[d] = 0
-    return max(DELIMITERS, key=lambda d: counts[d])
+        recs = [(r, b) for r, b in _records(text, d) if r and any(c.strip() for c in r)]
+        if recs:
+            # The table's width is the commonest record width (a ragged row must not pass for the header).
+            widths = Counter(len(r) for r, _ in recs)
+            width = max(widths, key=lambda w: (widths[w], w))
+            if best is None or width > best[1]:
+                best = (d, width, recs)
+    if best is None:
+        return ",", [], [], 0
+    delim, width, recs = best
+    rec, before = next(((r, b) for r, b in recs if len(r) == width and not r[0].startswith("#")), recs[0])
+    above = [ln for ln in text.splitlines()[:before] if ln.strip()]
+    return delim, [c.lstrip("\ufeff") for c in rec], above, before
 
 
 def _open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     sha = _fingerprint_text(path)
-    try:
-        comments, header = _header_line(path)
-    except UnicodeDecodeError:
-        comments, header = _header_line(path, encoding="cp1252")
-    if not header.strip():
-        raise InputError("the first line is blank; the first line must be the header row", file=str(path))
-    delim = _delimiter(header)
-    names = next(csv.reader(io.StringIO(header.lstrip("\ufeff")), delimiter=delim))
+    delim, names, above, skip = find_header(path)
+    if not names or not any(n.strip() for n in names):
+        raise InputError("no header row found; the first line must name the columns", file=str(path))
     names = _unique_names(path, names)
     src = Source(path=path, format="csv", sha256=sha, columns=names, relation="", delimiter=delim, readable=path,
-                 comments=comments)
+                 comments=above, skip=skip)
     src.relation = src.csv_relation(keep_bad_rows=False)
     return src
 

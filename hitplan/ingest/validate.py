@@ -109,7 +109,7 @@ def problems(col: Column, raw: str, typed: str) -> list[tuple[str, str]]:
     return whens
 
 
-def _blank_is_null(col: Column, src: str) -> str:
+def blank_is_null(col: Column, src: str) -> str:
     """SQL for a file value with blanks as NULL; text is trimmed (casts ignore spaces by themselves)."""
     if col.type == "text" or col.values or col.pii:
         # Trimming only values that need it: copying every string costs a third of the read time, and
@@ -123,32 +123,33 @@ def _blank_is_null(col: Column, src: str) -> str:
 
 def checked_select(
     feed: Feed,
-    mapping: dict[str, str],
     source_columns: list[str],
     relation: str,
-    value_rule: Callable[[Column, str], str] | None = None,
-    constants: dict[str, str] | None = None,
+    text_for: Callable[[Column, dict[str, str]], str | None],
+    *,
+    pii_sources: set[str] = frozenset(),
+    explode: tuple[str, str] | None = None,
 ) -> str:
     """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
 
-    ``mapping`` is {canonical column: file column}; columns the file lacks come out NULL. ``value_rule``
-    rewrites an export's text into canonical text first (a profile's value rules); ``constants`` gives
-    columns the file states once (in a comment line) rather than per row. Bad rows get
-    _reason (every problem), _column (the first column at fault) and _raw (the file's row as JSON, personal
-    values already pseudonymized); the messages are only built for them.
+    ``text_for(column, alias)`` gives the SQL of a feed column's canonical text, written over the file's
+    columns as named in ``alias`` ({file column: SQL name}), or None when the file lacks it (NULL then).
+    ``pii_sources`` are file columns holding personal data (pseudonymized in _raw too); ``explode`` =
+    (file column, separator) splits a list in one cell into one row per item. Bad rows get _reason (every
+    problem), _column (the first column at fault) and _raw (the file's row as JSON); the messages are
+    only built for them.
     """
     alias = {c: f"s{i}" for i, c in enumerate(source_columns)}
     raw_cols, typed_cols = [], []
+    present: set[str] = set()
     col_probs: list[tuple[str, list[tuple[str, str]]]] = []
     for i, col in enumerate(feed.columns):
-        constant = (constants or {}).get(col.name)
-        if col.name not in mapping and constant is None:
+        text = text_for(col, alias)
+        if text is None:
             typed_cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote_ident(col.name)}")
             continue
+        present.add(col.name)
         r = f"r{i}"
-        text = sql_string(constant) if col.name not in mapping else _blank_is_null(col, alias[mapping[col.name]])
-        if value_rule is not None:
-            text = value_rule(col, text)
         raw_cols.append(f"{text} AS {r}")
         typed_cols.append(f"{typed_sql(col, r)} AS {quote_ident(col.name)}")
         col_probs.append((col.name, problems(col, r, quote_ident(col.name))))
@@ -156,11 +157,16 @@ def checked_select(
     col_probs += [
         (check.column, [(f"NOT ({check.rule})", sql_string(f"{check.column}: {check.message}"))])
         for check in feed.checks
-        if all(c in mapping for c in _rule_columns(feed, check.rule))
+        if all(c in present for c in _rule_columns(feed, check.rule))
     ]
     names = ", ".join(quote_ident(c.name) for c in feed.columns)
+    selected = f"SELECT {', '.join(f'{quote_ident(c)} AS {a}' for c, a in alias.items())} FROM {relation}"
+    if explode:
+        col, sep = alias[explode[0]], explode[1]
+        split = f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN [NULL] ELSE string_split({col}, {sql_string(sep)}) END"
+        selected = f"SELECT * REPLACE (NULLIF(trim(unnest({split})), '') AS {col}) FROM ({selected})"
     head = f"""
-WITH src AS (SELECT {', '.join(f"{quote_ident(c)} AS {a}" for c, a in alias.items())} FROM {relation}),
+WITH src AS ({selected}),
 raw AS (SELECT *, {', '.join(raw_cols) or 'NULL AS r_none'} FROM src),
 typed AS (SELECT *, {', '.join(typed_cols)} FROM raw)"""
     errs = [(n, "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in probs) + " END") for n, probs in col_probs if probs]
@@ -170,7 +176,6 @@ typed AS (SELECT *, {', '.join(typed_cols)} FROM raw)"""
         "coalesce(" + ", ".join(f"CASE WHEN e{j} IS NOT NULL THEN {sql_string(n)} END" for j, (n, _) in enumerate(errs)) + ")"
         if errs else "NULL"
     )
-    pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
     raw_struct = ", ".join(
         f"{quote_ident(c)} := {pseudonym_sql(alias[c]) if c in pii_sources else alias[c]}"
         for c in source_columns

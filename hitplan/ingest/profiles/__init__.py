@@ -33,8 +33,13 @@ DATETIME_FORMATS: dict[str, tuple[str, ...]] = {
     "dmy": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M %p", "%d/%m/%Y", "%d/%m/%y %H:%M", "%d/%m/%y"),
     "jira": ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%y"),
     "iso_t": ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"),
+    # UTC written with a literal Z (a %z format would make DuckDB return TIMESTAMPTZ and shift twice).
+    "iso_z": ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"),
 }
 DATE_ORDERS = ("mdy", "dmy")
+# Markers in a column map for canonical columns that no single export column feeds.
+DERIVED = "\x00derived"
+FIXED = "\x00fixed"
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,26 @@ class Profile:
     null_values: tuple[str, ...] = ()
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # feed -> {canonical: rule}
     from_comments: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {canonical: regex}
+    derive: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {canonical: SQL over {Export Column}}
+    constants: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {canonical: value or {option}}
+    explode: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {column, separator}
+    merge_duplicates: dict[str, str] = field(default_factory=dict)  # feed -> SQL order: the row kept first
 
-    def constants(self, feed: str, comments: list[str]) -> dict[str, str]:
-        """Canonical values the file states once in its comment lines (e.g. EPSS's score_date)."""
+    def fixed_values(self, feed: str, comments: list[str], options: dict[str, str | None]) -> dict[str, str]:
+        """Canonical values stated once for the whole file: in its comment lines (EPSS's score_date), by
+        the profile (a Nessus export's findings are all open), or by an option (--scan-date)."""
         found = {}
+        for column, value in self.constants.get(feed, {}).items():
+            m = re.fullmatch(r"\{(\w+)\}", str(value))
+            if m:
+                if not options.get(m.group(1)):
+                    raise UsageError(
+                        f"{self.description} files do not say when the scan ran; pass --{m.group(1).replace('_', '-')} "
+                        "YYYY-MM-DD (the day of the scan)"
+                    )
+                found[column] = str(options[m.group(1)])
+            else:
+                found[column] = str(value)
         for column, pattern in self.from_comments.get(feed, {}).items():
             for line in comments:
                 m = re.search(pattern, line)
@@ -98,6 +119,10 @@ def profiles() -> dict[str, Profile]:
             null_values=tuple(spec.get("null_values", ())),
             values=spec.get("values", {}),
             from_comments=spec.get("from_comments", {}),
+            derive=spec.get("derive", {}),
+            constants=spec.get("constants", {}),
+            explode=spec.get("explode", {}),
+            merge_duplicates=spec.get("merge_duplicates", {}),
         )
     return out
 
@@ -128,6 +153,13 @@ def _match(prof: Profile, feed: Feed, columns: list[str]) -> tuple[dict[str, str
                     mapping[canonical] = by_norm[n]
                     break
     used = set(mapping.values())
+    for canonical in prof.derive.get(feed.name, {}):
+        template = _derive_template(prof, feed.name, canonical, by_norm)
+        if canonical not in mapping and template is not None:
+            mapping[canonical] = DERIVED
+            used.update(by_norm[normalize_name(r)] for r in re.findall(r"\{([^}]+)\}", template))
+    for canonical in list(prof.constants.get(feed.name, {})) + list(prof.from_comments.get(feed.name, {})):
+        mapping.setdefault(canonical, FIXED)
     return mapping, [c for c in columns if c not in used]
 
 
@@ -177,8 +209,11 @@ def detect(feed: Feed, columns: list[str], *, file: str) -> Profile:
     )
 
 
-def column_map(prof: Profile, feed: Feed, columns: list[str], *, file: str, ignore_extra: bool = False) -> dict[str, str]:
-    """Map a file's columns to ``feed``'s: {canonical column: file column}; InputError when it cannot load."""
+def column_map(
+    prof: Profile, feed: Feed, columns: list[str], *, file: str, ignore_extra: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    """Map a file's columns to ``feed``'s: ({canonical column: file column, DERIVED or FIXED}, unused file
+    columns); InputError when the file cannot load."""
     if not prof.applies_to(feed.name):
         raise UsageError(f"profile {prof.name!r} does not describe the {feed.name} feed")
     mapping, unknown = _match(prof, feed, columns)
@@ -205,14 +240,34 @@ def column_map(prof: Profile, feed: Feed, columns: list[str], *, file: str, igno
             f"rename or remove {them}, or pass --ignore-extra to load the file without {them}",
             file=file,
         )
-    return mapping
+    return mapping, unknown
+
+
+def _derive_template(prof: Profile, feed: str, column: str, by_norm: dict[str, str]) -> str | None:
+    """The first of a derived column's templates whose {Export Columns} are all in the file."""
+    for template in _as_tuple(prof.derive[feed][column]):
+        if all(normalize_name(r) in by_norm for r in re.findall(r"\{([^}]+)\}", template)):
+            return template
+    return None
+
+
+def derive_sql(prof: Profile, feed: str, column: str, columns: list[str], alias: dict[str, str]) -> str:
+    """SQL for a derived column: the profile's template with {Export Column} replaced by the file's column."""
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(normalize_name(c), c)
+    template = _derive_template(prof, feed, column, by_norm)
+    return re.sub(r"\{([^}]+)\}", lambda m: f"NULLIF(trim({alias[by_norm[normalize_name(m.group(1))]]}), '')", template)
 
 
 def _sql_str(v: str) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
-def value_sql(prof: Profile, feed: str, column: str, raw: str, out_type: str, date_order: str | None = None) -> str:
+def value_sql(
+    prof: Profile, feed: str, column: str, raw: str, out_type: str, date_order: str | None = None,
+    time_zone: str | None = None,
+) -> str:
     """SQL turning an export's (trimmed, non-blank) text into the canonical text the feed's rules check."""
     expr = raw
     if prof.null_values:
@@ -220,6 +275,8 @@ def value_sql(prof: Profile, feed: str, column: str, raw: str, out_type: str, da
     rule = prof.values.get(feed, {}).get(column)
     if rule is None:
         return expr
+    if rule == "leading_number":
+        return f"coalesce(NULLIF(regexp_extract({expr}, '^([0-9]+(\\.[0-9]+)?)', 1), ''), {expr})"
     if rule == "leading_integer":
         return f"coalesce(NULLIF(regexp_extract({expr}, '^([0-9]+)\\s*(-.*)?$', 1), ''), {expr})"
     if isinstance(rule, dict) and "map" in rule:
@@ -232,6 +289,10 @@ def value_sql(prof: Profile, feed: str, column: str, raw: str, out_type: str, da
         formats = [f for n in names for f in DATETIME_FORMATS[n]]
         out = "%Y-%m-%d" if out_type == "date" else "%Y-%m-%d %H:%M:%S"
         fmt_list = "[" + ", ".join(_sql_str(f) for f in formats) + "]"
+        if rule.get("utc"):
+            # UTC time stamps (Tenable's "...Z") become the hospital's local time, as every feed holds.
+            local = f"timezone({_sql_str(time_zone or 'UTC')}, timezone('UTC', try_strptime({expr}, {fmt_list})))"
+            return f"coalesce(strftime({local}, '{out}'), {expr})"
         # ISO values pass through to the feed's own cast; anything else must match a declared layout.
         return (
             f"CASE WHEN regexp_matches({expr}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}( [0-9:.]+)?$') THEN {expr} "

@@ -1,5 +1,8 @@
 -- 0002: reference feeds for security priority and peer benchmarks: FIRST EPSS scores and the
--- HHS OCR breach report.
+-- HHS OCR breach report; the load log learns how many rows a load folded into others (scanner
+-- exports repeat a finding per port or plugin).
+
+alter table load_log add column rows_merged bigint default 0;
 
 -- one row per CVE with its FIRST Exploit Prediction Scoring System score
 create table epss (
