@@ -203,6 +203,105 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def _period(con, args):
+    from hitplan.periods import resolve_period
+
+    return resolve_period(con, args.period, start=args.start, end=args.end, today=args.as_of)
+
+
+def _records(df) -> list[dict]:
+    """JSON-ready rows: dates as ISO text, missing values as null."""
+    out = json.loads(df.to_json(orient="records", date_format="iso"))
+    return [{k: (v[:10] if isinstance(v, str) and v.endswith("T00:00:00.000") else v) for k, v in r.items()} for r in out]
+
+
+def cmd_kpi(args) -> int:
+    import csv
+
+    import pandas as pd
+
+    from hitplan import store
+    from hitplan.kpi import area_kpis
+    from hitplan.spreadsheet import spreadsheet_safe
+
+    con = store.connect(_store_path(args))
+    try:
+        period = _period(con, args)
+        results = area_kpis(con, args.area, period)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps({"area": args.area, "period": {"label": period.label, "start": period.start.isoformat(),
+                                                         "end": period.end.isoformat()},
+                          "kpis": {name: {"records": _records(df), "source": df.attrs.get("source", ""),
+                                          "note": df.attrs.get("note")} for name, df in results.items()}}, indent=2))
+        return 0
+    if args.format == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        for name, df in results.items():
+            print(f"# {name}")
+            w.writerow([spreadsheet_safe(c) for c in df.columns])
+            for row in df.itertuples(index=False):
+                w.writerow(["" if pd.isna(v) else spreadsheet_safe(v) for v in row])
+            print()
+        return 0
+    print(f"{args.area} - {period.label} ({period.start} to {period.end}, end excluded)")
+    for name, df in results.items():
+        print(f"\n## {name}")
+        if df.attrs.get("note"):
+            print(f"note: {df.attrs['note']}")
+        if not df.empty:
+            shown = df.head(args.limit)
+            print(_table(list(shown.columns), [[_cell(v) for v in r] for r in shown.itertuples(index=False)]))
+            if len(df) > args.limit:
+                print(f"({len(df) - args.limit} more rows; --format csv or json for all)")
+        print(f"source: {df.attrs.get('source', '')}")
+    return 0
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def cmd_scorecard(args) -> int:
+    from hitplan import store
+    from hitplan.kpi import scorecard
+
+    con = store.connect(_store_path(args))
+    try:
+        period = _period(con, args)
+        cards = scorecard(con, period)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps({"period": {"label": period.label, "start": period.start.isoformat(),
+                                     "end": period.end.isoformat()},
+                          "areas": [c.to_dict() for c in cards]}, indent=2))
+        return 0
+    print(f"scorecard - {period.label} ({period.start} to {period.end}, end excluded)")
+    rows = []
+    for c in cards:
+        for i, d in enumerate(c.drivers):
+            rows.append([c.area if i == 0 else "", c.status if i == 0 else "", d.measure,
+                         "" if d.value is None else f"{d.value:,.2f}", d.target, d.status, d.detail[:60]])
+    print(_table(["area", "status", "driver", "value", "target", "driver status", "detail"], rows))
+    return 0
+
+
+def _add_period_args(sp) -> None:
+    sp.add_argument("--period", metavar="P", help="FY2027, FY2027Q1, 2027Q1, 2026-03, last-quarter, last-month, "
+                                                  "this-fy, ytd or last-12-months (default)")
+    sp.add_argument("--start", type=_date, help="first day (with --end)")
+    sp.add_argument("--end", type=_date, help="day after the last day (end excluded)")
+    sp.add_argument("--as-of", type=_date, dest="as_of", help="the day relative periods count from (default today)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hitplan.schema import feeds
 
@@ -270,6 +369,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--feed", metavar="FEED", help="only this feed")
     sp.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
     sp.add_argument("--out", metavar="FILE.csv", help="write all of them, with the raw rows, to a CSV file")
+
+    from hitplan.kpi import AREAS
+
+    sp = add("kpi", "print an area's KPIs for a period", cmd_kpi,
+             "Compute every KPI of one area of IT management for a period, from the store opened read-only. "
+             "csv: one block per KPI, headed by a '# kpi_name' line; json: {area, period, kpis: {name: "
+             "{records, source, note}}}. Areas: " + ", ".join(AREAS) + ".")
+    sp.add_argument("area", metavar="AREA", choices=AREAS, help="one of: " + ", ".join(AREAS))
+    _add_period_args(sp)
+    sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sp.add_argument("--limit", type=int, default=15, help="rows per KPI in the table format (default 15)")
+
+    sp = add("scorecard", "print the nine areas' statuses with the KPIs that drive them", cmd_scorecard,
+             "One status per area (on target / watch / off target) with the two or three KPIs that drive it; "
+             "thresholds and benchmarks come from hitplan/kpi/config.yaml.")
+    _add_period_args(sp)
+    sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("schema", "print the feed reference (columns, types, rules) for bringing your own data", cmd_schema)
     sp.add_argument("--format", choices=["markdown", "json"], default="markdown")

@@ -28,7 +28,9 @@ def test_environment_yml_matches_pyproject():
     assert {"-e ."} == set(next(d for d in env["dependencies"] if isinstance(d, dict))["pip"])
 
 
-@pytest.mark.parametrize("command", ["", "init", "ingest", "synth", "demo", "status", "rejects", "schema"])
+@pytest.mark.parametrize(
+    "command", ["", "init", "ingest", "synth", "demo", "status", "rejects", "schema", "kpi", "scorecard"]
+)
 def test_every_command_has_help_with_exit_codes(command):
     args = [sys.executable, "-m", "hitplan"] + ([command] if command else []) + ["--help"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout

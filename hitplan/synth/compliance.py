@@ -217,7 +217,10 @@ def finding_columns(params: Params, controls: list[dict[str, str]]) -> dict[str,
         age = (params.end - opened).days
         closed = None
         if age > 60 and rng.random() < 0.75:
-            closed = opened + dt.timedelta(days=int(rng.integers(14, min(age, 240))))
+            closed = opened + dt.timedelta(days=int(rng.integers(14, min(age, (due - opened).days) + 1)))
+        elif due <= params.end:
+            # Open findings are still inside their agreed remediation time: none is planted as overdue.
+            due = params.end + dt.timedelta(days=int(rng.integers(30, 120)))
         rows.append((opened, source, framework, control, title, severity, due, closed))
     rows.sort(key=lambda r: r[0])
     ids, seq = [], {}

@@ -301,7 +301,8 @@ class VulnerabilityBuilder:
             title_i = rng.integers(0, len(titles), n)
             cvss_cve = np.round(np.clip(rng.normal(6.8, 1.8, n), 2.0, 9.8), 1)
             check = rng.integers(0, len(QID_CHECKS), n)
-            first, last, fixed, state = self._ordinary_dates(rng, hi, n)
+            cvss_all = np.where(is_cve, cvss_cve, [float(QID_CHECKS[int(c)][1]) for c in check])
+            first, last, fixed, state = self._ordinary_dates(rng, hi, n, cvss_all)
             for k in range(n):
                 if is_cve[k]:
                     vid = self._fresh_cve(rng, end_year)
@@ -313,8 +314,14 @@ class VulnerabilityBuilder:
                     continue
                 self._add(hi, vid, cve, title, cvss, first[k], last[k], fixed[k], state[k])
 
-    def _ordinary_dates(self, rng: np.random.Generator, hi: int, n: int) -> tuple[np.ndarray, ...]:
-        """First seen, last seen, fixed and state for ``n`` everyday findings on one host."""
+    def _ordinary_dates(
+        self, rng: np.random.Generator, hi: int, n: int, cvss: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """First seen, last seen, fixed and state for ``n`` everyday findings on one host.
+
+        A well-run team fixes by severity (median 8 days for critical, 21 high, 45 medium, 90 low), so the
+        planted overdue KEV findings are the only critical exposure that stands out.
+        """
         week = np.timedelta64(7, "D")
         end_scan = _scan_before(self.p.last_day, hi)
         span = self.p.n_days + 120
@@ -323,13 +330,17 @@ class VulnerabilityBuilder:
         dow = (first_day.astype(np.int64) + 3) % 7
         sunday = first_day + ((6 - dow) % 7) * np.timedelta64(1, "D")
         first = np.minimum(sunday.astype("datetime64[s]") + (end_scan - end_scan.astype("datetime64[D]")), end_scan)
-        fix_days = np.clip(rng.lognormal(np.log(35), 0.8, n), 7, 700).astype(np.int64)
+        critical, high, medium = cvss >= 9.0, (cvss >= 7.0) & (cvss < 9.0), (cvss >= 4.0) & (cvss < 7.0)
+        median = np.select([critical, high, medium], [8.0, 21.0, 45.0], 90.0)
+        spread = np.where(critical, 0.3, 0.6)
+        fix_days = np.clip(np.exp(np.log(median) + spread * rng.normal(0.0, 1.0, n)), 2, 700).astype(np.int64)
         fixed = first + fix_days * np.timedelta64(1, "D")
         u = rng.random(n)
         nat = np.datetime64("NaT", "s")
-        is_fixed = (u < 0.6) & (fixed <= end_scan)
-        reopened = ~is_fixed & (u < 0.68) & (fixed + 3 * week <= end_scan)
-        accepted = ~is_fixed & ~reopened & (u < 0.74)
+        p_fix = np.select([critical, high], [0.97, 0.8], 0.6)
+        is_fixed = (u < p_fix) & (fixed <= end_scan)
+        reopened = ~is_fixed & ~critical & (u < p_fix + 0.08) & (fixed + 3 * week <= end_scan)
+        accepted = ~is_fixed & ~reopened & ~critical & (u < p_fix + 0.14)
         state = np.where(is_fixed, "fixed", np.where(reopened, "reopened", np.where(accepted, "accepted_risk", "open")))
         last = np.where(is_fixed, fixed - week, end_scan)
         fixed = np.where(is_fixed | reopened, fixed, nat)

@@ -1,0 +1,42 @@
+"""The KPI library: one module per area of hospital IT management, each with a ``KPIS`` registry and
+``area_status``; ``scorecard`` gives every area's status with the KPIs that drive it.
+
+Every KPI is ``f(con, period, **params) -> DataFrame``: small, tidy, units in the column names, with
+``df.attrs["source"]`` (models, feeds and columns) and ``df.attrs["note"]`` when data is missing.
+Thresholds and benchmarks live in ``hitplan/kpi/config.yaml``, each with its source.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
+
+import duckdb
+
+from hitplan.errors import UsageError
+from hitplan.kpi.common import AreaStatus, Driver, load_config
+from hitplan.periods import Period
+
+AREAS = ("support", "security", "infrastructure", "continuity", "costs", "training", "vendors", "strategy",
+         "compliance")
+
+
+def area_module(area: str) -> ModuleType:
+    """The KPI module of one area."""
+    if area not in AREAS:
+        raise UsageError(f"unknown area {area!r}; areas: {', '.join(AREAS)}")
+    return import_module(f"hitplan.kpi.{area}")
+
+
+def area_kpis(con: duckdb.DuckDBPyConnection, area: str, period: Period) -> dict:
+    """Every KPI of an area computed for the period, by name (small DataFrames)."""
+    return {name: f(con, period) for name, f in area_module(area).KPIS.items()}
+
+
+def scorecard(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None) -> list[AreaStatus]:
+    """The nine areas' statuses for the period, in the usual order."""
+    cfg = cfg or load_config()
+    return [area_module(a).area_status(con, period, cfg) for a in AREAS]
+
+
+__all__ = ["AREAS", "AreaStatus", "Driver", "area_kpis", "area_module", "load_config", "scorecard"]

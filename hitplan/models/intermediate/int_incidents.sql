@@ -1,0 +1,79 @@
+-- grain: one row per incident ticket, with its system's tier and vendor and its elapsed times
+
+with incidents as (
+
+    select * from stg_incidents
+
+),
+
+systems as (
+
+    select * from stg_systems
+
+),
+
+hospital as (
+
+    -- the hospital's IANA zone turns naive local timestamps into instants, so a duration spanning a
+    -- DST change counts the real elapsed time (a ticket acknowledged across the spring-forward hour is
+    -- not an hour slower); without a hospital row, durations are plain wall-clock differences
+    select max(time_zone) as time_zone from stg_hospital
+
+),
+
+joined as (
+
+    select
+        incidents.*,
+        systems.system_name,
+        systems.system_category,
+        systems.kind as system_kind,
+        systems.criticality_tier,
+        systems.vendor_id,
+        coalesce(systems.holds_phi, false) as system_holds_phi,
+        hospital.time_zone
+    from incidents
+    left join systems on incidents.system_id = systems.system_id
+    cross join hospital
+
+),
+
+final as (
+
+    select
+        incident_number,
+        system_id,
+        system_name,
+        system_category,
+        system_kind,
+        criticality_tier,
+        vendor_id,
+        system_holds_phi,
+        opened_at,
+        acknowledged_at,
+        resolved_at,
+        closed_at,
+        cast(date_trunc('month', opened_at) as date) as opened_month,
+        priority,
+        incident_state,
+        incident_category,
+        assignment_group,
+        department,
+        coalesce(is_security, false) as is_security,
+        coalesce(outage_minutes, 0) as outage_minutes,
+        users_affected,
+        coalesce(reopen_count, 0) as reopen_count,
+        case when time_zone is null then (epoch(acknowledged_at) - epoch(opened_at)) / 60.0
+             else (epoch(timezone(time_zone, acknowledged_at)) - epoch(timezone(time_zone, opened_at))) / 60.0
+        end as ack_minutes,
+        case when time_zone is null then (epoch(resolved_at) - epoch(opened_at)) / 3600.0
+             else (epoch(timezone(time_zone, resolved_at)) - epoch(timezone(time_zone, opened_at))) / 3600.0
+        end as resolve_hours,
+        case when time_zone is null then (epoch(closed_at) - epoch(opened_at)) / 86400.0
+             else (epoch(timezone(time_zone, closed_at)) - epoch(timezone(time_zone, opened_at))) / 86400.0
+        end as close_days
+    from joined
+
+)
+
+select * from final

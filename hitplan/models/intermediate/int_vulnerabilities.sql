@@ -1,0 +1,50 @@
+-- grain: one row per host per vulnerability finding, with its KEV entry and its system's PHI flag and tier
+
+with vulnerabilities as (
+
+    select * from stg_vulnerabilities
+
+),
+
+kev as (
+
+    select * from stg_kev
+
+),
+
+systems as (
+
+    select * from stg_systems
+
+),
+
+final as (
+
+    select
+        vulnerabilities.host,
+        vulnerabilities.vuln_id,
+        vulnerabilities.cve,
+        vulnerabilities.system_id,
+        systems.system_name,
+        systems.criticality_tier,
+        coalesce(systems.holds_phi, false) as system_holds_phi,
+        vulnerabilities.title,
+        vulnerabilities.cvss,
+        vulnerabilities.severity,
+        vulnerabilities.first_seen,
+        vulnerabilities.last_seen,
+        vulnerabilities.fixed_at,
+        vulnerabilities.finding_state,
+        vulnerabilities.finding_state in ('open', 'reopened') as is_open,
+        kev.cve is not null as is_kev,
+        kev.date_added as kev_date_added,
+        kev.due_date as kev_due_date,
+        kev.known_ransomware_use as kev_known_ransomware_use,
+        (epoch(vulnerabilities.fixed_at) - epoch(vulnerabilities.first_seen)) / 86400.0 as days_to_fix
+    from vulnerabilities
+    left join kev on vulnerabilities.cve = kev.cve
+    left join systems on vulnerabilities.system_id = systems.system_id
+
+)
+
+select * from final

@@ -1,0 +1,42 @@
+-- grain: one row per incident ticket (its latest state)
+
+with source as (
+
+    select * from incidents
+
+),
+
+renamed as (
+
+    select
+        cast(number as varchar) as incident_number,
+        cast(system_id as varchar) as system_id,
+        cast(opened_at as timestamp) as opened_at,
+        cast(acknowledged_at as timestamp) as acknowledged_at,
+        cast(resolved_at as timestamp) as resolved_at,
+        cast(closed_at as timestamp) as closed_at,
+        cast(priority as integer) as priority,
+        cast(impact as integer) as impact,
+        cast(urgency as integer) as urgency,
+        cast(state as varchar) as incident_state,
+        cast(category as varchar) as incident_category,
+        cast(assignment_group as varchar) as assignment_group,
+        cast(short_description as varchar) as short_description,
+        cast(caller as varchar) as caller,
+        cast(department as varchar) as department,
+        cast(is_security as boolean) as is_security,
+        cast(outage_minutes as double) as outage_minutes,
+        cast(users_affected as integer) as users_affected,
+        cast(reopen_count as integer) as reopen_count,
+        _load_id as load_id
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -1,0 +1,124 @@
+"""Costs and strategy KPIs on a tiny store with hand-computed expectations."""
+
+from __future__ import annotations
+
+import pytest
+
+from hitplan.kpi import costs, strategy
+from kpi_fixtures import connect, period, tiny_store
+
+
+def line(entry, day, amount, pool="cloud", **kw):
+    return {"entry_id": entry, "posting_date": day, "amount": amount, "gl_account": "6000", "cost_center": "IT",
+            "cost_pool": pool, **kw}
+
+
+COSTS = [
+    line("E1", "2025-07-10", 110, rgt="run", vendor_id="V1", invoice_number="INV-1", system_id="S1"),
+    line("E2", "2025-07-20", 110, rgt="run", vendor_id="V1", invoice_number="INV-1", system_id="S1"),  # duplicate
+    line("E3", "2025-07-20", 110, rgt="run", vendor_id="V1", invoice_number="INV-2", system_id="S1"),  # other invoice
+    line("E4", "2025-09-05", 200, pool="software", rgt="transform", vendor_id="V2", capex_opex="capex", system_id="S1"),
+    line("E5", "2025-09-06", -20, pool="software", rgt="grow", vendor_id="V2"),  # a credit
+]
+BUDGETS = [
+    {"fiscal_year": 2026, "month": "2025-07-01", "cost_pool": "cloud", "cost_center": "IT", "amount": 300},
+    {"fiscal_year": 2026, "month": "2025-08-01", "cost_pool": "cloud", "cost_center": "IT", "amount": 100},  # no costs
+    {"fiscal_year": 2026, "month": "2025-09-01", "cost_pool": "software", "cost_center": "IT", "amount": 200},
+]
+USAGE = [{"day": "2025-07-01", "system_id": "S1", "department": "ED", "active_users": 10}]
+Q1 = period("2025-07-01", "2025-10-01")
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = connect(tiny_store(tmp_path / "s.duckdb", costs=COSTS, budgets=BUDGETS, usage=USAGE,
+                           systems=[{"system_id": "S1", "name": "One", "kind": "application", "category": "ehr"}],
+                           vendors=[{"vendor_id": "V1", "name": "Cloudy"}, {"vendor_id": "V2", "name": "Softy"}]))
+    yield c
+    c.close()
+
+
+def test_budget_vs_actual_by_month_includes_a_month_with_no_costs(con):
+    df = costs.budget_vs_actual_by_pool_month(con, Q1)
+    assert df[["cost_pool", "budget_usd", "actual_usd"]].values.tolist() == [
+        ["cloud", 300.0, 330.0], ["cloud", 100.0, 0.0], ["software", 200.0, 180.0]]
+
+
+def test_budget_vs_actual_by_pool(con):
+    df = costs.budget_vs_actual_by_pool(con, Q1).set_index("cost_pool")
+    assert df.loc["cloud", "actual_to_budget"] == pytest.approx(330 / 400)
+    assert df.loc["cloud", "months_over_budget"] == 1
+    assert df.loc["cloud", "ratio_change_first_to_last_month"] == pytest.approx(0 - 1.1)
+    assert df.loc["software", "variance_usd"] == pytest.approx(-20.0)
+
+
+def test_year_end_forecast_run_rate(con):
+    df = costs.year_end_forecast(con, Q1).iloc[0]
+    assert (df["fiscal_year"], df["months_elapsed"]) == (2026, 3)
+    assert df["actual_to_date_usd"] == pytest.approx(510.0)
+    assert df["run_rate_forecast_usd"] == pytest.approx(510 / 3 * 12)
+    assert df["budget_usd"] == pytest.approx(600.0)
+
+
+def test_rgt_mix_and_transformation_share(con):
+    df = costs.rgt_mix(con, Q1).set_index("rgt")
+    assert df.loc["transform", "actual_usd"] == 200.0
+    assert df["share_pct"].sum() == pytest.approx(100.0)
+    ts = strategy.transformation_share(con, Q1).iloc[0]
+    assert ts["transform_share_pct"] == pytest.approx(100 * 200 / 510)
+
+
+def test_it_opex_share(con):
+    df = costs.it_opex_share(con, Q1).iloc[0]
+    assert df["it_opex_usd"] == pytest.approx(310.0)  # capex E4 excluded
+    assert df["annualized_it_opex_usd"] == pytest.approx(310 * 365 / 92)
+    assert df["it_opex_share_pct"] == pytest.approx(100 * 310 * 365 / 92 / 1_000_000)
+    assert not df["within_benchmark"]
+
+
+def test_per_system_costs_and_vendors(con):
+    cpu = costs.cost_per_active_user_by_system(con, Q1).iloc[0]
+    assert cpu["usd_per_active_user"] == pytest.approx(530 / 10)
+    tco = costs.tco_by_system(con, Q1).iloc[0]
+    assert (tco["capex_usd"], tco["opex_usd"], tco["tco_usd"]) == (200.0, 330.0, 530.0)
+    top = costs.top_vendors_by_spend(con, Q1)
+    assert top[["vendor_id", "actual_usd"]].values.tolist() == [["V1", 330.0], ["V2", 180.0]]
+
+
+def test_duplicate_postings(con):
+    df = costs.duplicate_postings(con, Q1)
+    assert df["entry_id"].tolist() == ["E1", "E2"]
+    assert costs.duplicate_postings(con, period("2025-10-01", "2026-01-01")).empty
+
+
+def test_costs_status(con):
+    st = costs.area_status(con, Q1)
+    assert [d.status for d in st.drivers] == ["on target", "watch", "watch"]  # 0.9 ratio, 1 duplicate, 12 % share
+
+
+def test_strategy_portfolio(tmp_path):
+    rows = [{"initiative_id": "I1", "name": "a", "area": "security", "capex": 100, "status": "proposed"},
+            {"initiative_id": "I2", "name": "b", "area": "security", "capex": 50, "status": "rejected"},
+            {"initiative_id": "I3", "name": "c", "area": "costs", "opex_per_year": 10, "status": "approved",
+             "mandatory": True}]
+    con = connect(tiny_store(tmp_path / "s.duckdb", initiatives=rows))
+    try:
+        mix = strategy.portfolio_mix_by_area(con, Q1).set_index("area")
+        assert mix.loc["security", "capex_usd"] == 100.0 and mix.loc["security", "initiatives"] == 1
+        pipe = strategy.initiative_pipeline_by_status(con, Q1)
+        assert pipe[["initiative_status", "initiatives", "mandatory"]].values.tolist() == [
+            ["proposed", 1, 0], ["approved", 1, 1], ["rejected", 1, 0]]
+        assert strategy.transformation_share(con, Q1).attrs["note"]
+    finally:
+        con.close()
+
+
+def test_empty_store(store_path):
+    con = connect(store_path)
+    try:
+        for mod in (costs, strategy):
+            for name, f in mod.KPIS.items():
+                df = f(con, Q1)
+                assert df.empty and df.attrs.get("note"), name
+    finally:
+        con.close()

@@ -1,0 +1,170 @@
+"""Security and compliance KPIs on a tiny store with hand-computed expectations."""
+
+from __future__ import annotations
+
+import pytest
+
+from hitplan.kpi import compliance, security
+from kpi_fixtures import connect, period, tiny_store, ts
+
+SYSTEMS = [
+    {"system_id": "S1", "name": "EHR", "kind": "application", "category": "ehr", "criticality_tier": 1, "holds_phi": True},
+    {"system_id": "S2", "name": "Printers", "kind": "infrastructure", "category": "end_user", "holds_phi": False},
+]
+VULNS = [
+    # KEV, open, due 2026-01-10: past due at the end of January
+    {"host": "h1", "vuln_id": "CVE-1", "cve": "CVE-1", "system_id": "S1", "severity": "critical",
+     "first_seen": ts("2025-12-01 02:00:00"), "state": "open"},
+    # KEV on a non-PHI system, fixed on 2026-02-15: still open at the end of January
+    {"host": "h2", "vuln_id": "CVE-2", "cve": "CVE-2", "system_id": "S2", "severity": "high",
+     "first_seen": ts("2026-01-20 02:00:00"), "fixed_at": ts("2026-02-15 02:00:00"), "state": "fixed"},
+    # critical fixed in 10 days (within 15), high fixed in 40 days (over 30)
+    {"host": "h1", "vuln_id": "Q-1", "severity": "critical", "system_id": "S1",
+     "first_seen": ts("2026-01-01 00:00:00"), "fixed_at": ts("2026-01-11 00:00:00"), "state": "fixed"},
+    {"host": "h1", "vuln_id": "Q-2", "severity": "high", "system_id": "S1",
+     "first_seen": ts("2025-12-10 00:00:00"), "fixed_at": ts("2026-01-19 00:00:00"), "state": "fixed"},
+    # accepted risk: never counted as open
+    {"host": "h1", "vuln_id": "Q-3", "severity": "critical", "system_id": "S1",
+     "first_seen": ts("2025-06-01 00:00:00"), "state": "accepted_risk"},
+]
+KEV = [
+    {"cve_id": "CVE-1", "date_added": "2025-12-20", "due_date": "2026-01-10"},
+    {"cve_id": "CVE-2", "date_added": "2026-01-25", "due_date": "2026-02-15"},
+]
+PHISHING = [
+    {"campaign_id": "P1", "campaign_date": "2026-01-10", "department": "ED", "sent": 100, "clicked": 10, "reported": 20},
+    {"campaign_id": "P1", "campaign_date": "2026-01-10", "department": "ICU", "sent": 100, "clicked": 0, "reported": 40},
+]
+INCIDENTS = [
+    {"number": "S-1", "system_id": "S1", "opened_at": ts("2026-01-02 00:00:00"), "closed_at": ts("2026-01-12 00:00:00"),
+     "is_security": True, "state": "closed"},
+    {"number": "S-2", "system_id": "S1", "opened_at": ts("2026-01-03 00:00:00"), "closed_at": ts("2026-03-14 00:00:00"),
+     "is_security": True, "state": "closed"},
+    {"number": "N-1", "system_id": "S1", "opened_at": ts("2026-01-03 00:00:00"), "is_security": False},
+]
+CONTROLS = [
+    {"framework": "HIPAA Security Rule", "control_id": "164.308(a)(1)", "safeguard": "administrative",
+     "requirement": "required", "status": "implemented", "last_evidence_on": "2025-01-30"},  # stale on 2026-01-31
+    {"framework": "HIPAA Security Rule", "control_id": "164.312(b)", "safeguard": "technical",
+     "requirement": "required", "status": "partial", "last_evidence_on": "2025-01-31"},  # exactly 12 months: fresh
+    {"framework": "HIPAA Security Rule", "control_id": "164.310(a)", "safeguard": "physical",
+     "requirement": "addressable", "status": "not_applicable"},
+]
+FINDINGS = [
+    {"finding_id": "F1", "title": "a", "opened_on": "2025-10-01", "due_on": "2026-01-01"},  # past due by 30 days
+    {"finding_id": "F2", "title": "b", "opened_on": "2025-10-01", "due_on": "2026-06-01"},
+    {"finding_id": "F3", "title": "c", "opened_on": "2025-10-01", "closed_on": "2025-12-01"},
+]
+JAN = period("2026-01-01", "2026-02-01")
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = connect(tiny_store(tmp_path / "s.duckdb", systems=SYSTEMS, vulnerabilities=VULNS, kev=KEV,
+                           phishing=PHISHING, incidents=INCIDENTS, controls=CONTROLS, findings=FINDINGS))
+    yield c
+    c.close()
+
+
+def test_open_findings_by_severity(con):
+    df = security.open_findings_by_severity(con, JAN).set_index("severity")
+    assert df.loc["critical", "open_findings"] == 1  # CVE-1; Q-1 fixed in January, Q-3 accepted
+    assert df.loc["critical", "oldest_days"] == 61  # 2025-12-01 02:00 to 2026-02-01 00:00
+    assert df.loc["high", "open_findings"] == 1  # CVE-2, fixed only after the period
+    assert df.loc["high", "age_0_30_days"] == 1
+
+
+def test_kev_exposure_and_due_dates(con):
+    df = security.kev_exposure(con, JAN)
+    assert df[["host", "cve", "past_due", "days_past_due"]].values.tolist() == [
+        ["h1", "CVE-1", True, 21], ["h2", "CVE-2", False, 0]]
+
+
+def test_remediation_time_against_policy(con):
+    df = security.remediation_time_by_severity(con, JAN).set_index("severity")
+    assert df.loc["critical", "mean_days_to_remediate"] == pytest.approx(10.0)
+    assert df.loc["critical", "within_policy_pct"] == pytest.approx(100.0)
+    assert df.loc["high", "within_policy_pct"] == pytest.approx(0.0)
+    assert "medium" not in df.index
+
+
+def test_phi_systems_and_breach_exposure(con):
+    df = security.phi_systems_with_critical_findings(con, JAN)
+    assert df[["system_id", "open_critical_findings", "open_kev_findings"]].values.tolist() == [["S1", 1, 1]]
+    b = security.breach_loss_exposure(con, JAN).iloc[0]
+    assert (b["phi_systems"], b["phi_systems_exposed"]) == (1, 1)
+    assert b["expected_annual_loss_usd"] == pytest.approx(9_770_000 * 0.10)
+
+
+def test_security_incidents_and_phishing(con):
+    si = security.security_incidents_by_month(con, JAN)
+    assert si[["security_incidents", "on_phi_systems"]].values.tolist() == [[2, 2]]
+    ph = security.phishing_rates_by_month(con, JAN).iloc[0]
+    assert (ph["sent"], ph["click_rate_pct"], ph["report_rate_pct"]) == (200, 5.0, 30.0)
+
+
+def test_security_status_is_off_target_on_a_past_due_kev(con):
+    st = security.area_status(con, JAN)
+    assert st.status == "off target" and st.drivers[0].detail == "h1 CVE-1"
+
+
+def test_hipaa_coverage(con):
+    df = compliance.hipaa_coverage(con, JAN).set_index(["safeguard", "requirement"])
+    assert df.loc[("administrative", "required"), "implemented_pct"] == 100.0
+    assert df.loc[("technical", "required"), "implemented_pct"] == 0.0
+    assert pd_isna(df.loc[("physical", "addressable"), "implemented_pct"])  # only not-applicable controls
+
+
+def pd_isna(v):
+    import pandas as pd
+
+    return pd.isna(v)
+
+
+def test_evidence_older_than_12_months_is_stale(con):
+    df = compliance.control_evidence_freshness(con, JAN).set_index("control_id")
+    assert bool(df.loc["164.308(a)(1)", "stale"]) and not bool(df.loc["164.312(b)", "stale"])
+    assert df.loc["164.312(b)", "evidence_age_days"] == 365
+    assert "164.310(a)" not in df.index
+
+
+def test_evidence_on_a_leap_day(tmp_path):
+    rows = [{"framework": "F", "control_id": "C", "status": "implemented", "last_evidence_on": "2024-02-29"}]
+    con = connect(tiny_store(tmp_path / "s.duckdb", controls=rows))
+    try:
+        # as of 2025-02-28 the cutoff is 2024-02-28: evidence from 2024-02-29 is still fresh
+        assert not compliance.control_evidence_freshness(con, period("2025-02-01", "2025-03-01"))["stale"].iloc[0]
+        assert compliance.control_evidence_freshness(con, period("2025-03-01", "2025-03-02"))["stale"].iloc[0]
+    finally:
+        con.close()
+
+
+def test_open_audit_findings(con):
+    df = compliance.open_audit_findings_by_age(con, JAN)
+    assert df[["finding_id", "past_due", "days_past_due"]].values.tolist() == [["F1", True, 30], ["F2", False, 0]]
+
+
+def test_breach_notification_is_a_stated_proxy(con):
+    df = compliance.breach_notification_timeliness(con, JAN).iloc[0]
+    assert (df["security_incidents"], df["within_limit"], df["over_limit"]) == (2, 1, 1)
+    assert "proxy" in compliance.breach_notification_timeliness(con, JAN).attrs["note"]
+
+
+def test_compliance_status(con):
+    st = compliance.area_status(con, JAN)
+    assert [d.status for d in st.drivers] == ["watch", "watch", "watch"]  # 1 stale, 1 past due, 50 % implemented
+
+
+def test_empty_feeds_give_notes(store_path):
+    con = connect(store_path)
+    try:
+        for mod in (security, compliance):
+            for name, f in mod.KPIS.items():
+                df = f(con, JAN)
+                if name == "breach_loss_exposure":
+                    assert df.iloc[0]["phi_systems_exposed"] == 0
+                    continue
+                assert df.empty and df.attrs.get("note"), name
+        assert "KEV" in security.kev_exposure(con, JAN).attrs["note"]
+    finally:
+        con.close()
