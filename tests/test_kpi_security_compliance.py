@@ -168,3 +168,35 @@ def test_empty_feeds_give_notes(store_path):
         assert "KEV" in security.kev_exposure(con, JAN).attrs["note"]
     finally:
         con.close()
+
+
+def test_peer_breach_landscape_from_the_ocr_report(tmp_path):
+    rows = [
+        {"covered_entity": "A Clinic", "state": "NY", "entity_type": "Healthcare Provider", "individuals_affected": 1000,
+         "submitted_on": "2022-03-01", "breach_type": "Hacking/IT Incident", "breached_location": "Email, Network Server"},
+        {"covered_entity": "B Plan", "state": "TX", "entity_type": "Health Plan", "individuals_affected": 600,
+         "submitted_on": "2023-01-05", "breach_type": "Theft", "breached_location": "Laptop"},
+        {"covered_entity": "C Hospital", "state": "NY", "entity_type": "Healthcare Provider", "individuals_affected": 5000,
+         "submitted_on": "2023-02-07", "breach_type": "Hacking/IT Incident", "breached_location": "Network Server"},
+    ]
+    con = connect(tiny_store(tmp_path / "s.duckdb", breaches=rows))
+    p = period("2023-01-01", "2024-01-01")
+    by_year = security.peer_breaches_by_year(con, p)
+    assert by_year.to_dict("records") == [
+        {"breach_year": 2022, "breaches": 1, "hacking_it_breaches": 1, "hacking_it_pct": 100.0, "individuals_affected": 1000},
+        {"breach_year": 2023, "breaches": 2, "hacking_it_breaches": 1, "hacking_it_pct": 50.0, "individuals_affected": 5600},
+    ]
+    loc = security.peer_breaches_by_type_and_location(con, p, years=3)
+    # the 2022 breach lists two locations: it counts once in each
+    assert loc[["breach_type", "breached_location", "breaches"]].values.tolist() == [
+        ["Hacking/IT Incident", "Network Server", 2], ["Hacking/IT Incident", "Email", 1], ["Theft", "Laptop", 1]]
+    ny = security.peer_breaches_by_entity_and_state(con, p, state="NY")
+    assert ny.to_dict("records") == [{"entity_type": "Healthcare Provider", "state": "NY", "breaches": 2,
+                                      "individuals_affected": 6000, "largest_breach": 5000}]
+    assert "HHS OCR" in by_year.attrs["source"]
+
+
+def test_peer_breaches_without_the_report_say_so(tmp_path):
+    con = connect(tiny_store(tmp_path / "s.duckdb"))
+    df = security.peer_breaches_by_year(con, period("2023-01-01", "2024-01-01"))
+    assert df.empty and "no breaches rows" in df.attrs["note"]

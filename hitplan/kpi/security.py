@@ -159,6 +159,59 @@ def breach_loss_exposure(
     return df
 
 
+_PEER_SRC = "mart_peer_breaches_by_year (stg_breaches, the HHS OCR breach report): {}"
+
+
+def peer_breaches_by_year(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    """Peer breaches of 500+ individuals reported to HHS OCR per year, and those by hacking/IT incident (counts, people)."""
+    src = _PEER_SRC.format("submitted_on, breach_type, individuals_affected")
+    cols = ["breach_year", "breaches", "hacking_it_breaches", "hacking_it_pct", "individuals_affected"]
+    if note := missing(con, "stg_breaches"):
+        return empty(cols, note + " (hitplan init loads the report hitplan ships)", src)
+    sql = """
+    select breach_year, count(*) as breaches,
+        count(*) filter (where breach_type ilike 'hacking%') as hacking_it_breaches,
+        100.0 * count(*) filter (where breach_type ilike 'hacking%') / count(*) as hacking_it_pct,
+        sum(individuals_affected) as individuals_affected
+    from (select year(submitted_on) as breach_year, breach_type, individuals_affected from stg_breaches)
+    group by breach_year order by breach_year
+    """
+    return run(con, sql, None, source=src)
+
+
+def peer_breaches_by_type_and_location(con: duckdb.DuckDBPyConnection, period: Period, *, years: int = 3) -> pd.DataFrame:
+    """Peer breaches in the report's latest ``years`` years by type and location of the breached information (counts, people)."""
+    src = _PEER_SRC.format("breach_type, breached_location (split per location), individuals_affected")
+    cols = ["breach_type", "breached_location", "breaches", "individuals_affected", "share_pct"]
+    if note := missing(con, "stg_breaches"):
+        return empty(cols, note, src)
+    sql = f"""
+    with recent as (
+        select * from mart_peer_breaches_by_year
+        where breach_year > (select max(breach_year) from mart_peer_breaches_by_year) - {int(years)}
+    )
+    select breach_type, breached_location, sum(breaches) as breaches, sum(individuals_affected) as individuals_affected,
+        100.0 * sum(breaches) / (select sum(breaches) from recent) as share_pct
+    from recent group by all order by breaches desc, breach_type, breached_location
+    """
+    return run(con, sql, None, source=src)
+
+
+def peer_breaches_by_entity_and_state(con: duckdb.DuckDBPyConnection, period: Period, *, state: str | None = None) -> pd.DataFrame:
+    """Peer breaches by covered-entity type and state, all years, optionally one state (counts, people)."""
+    src = "stg_breaches (the HHS OCR breach report): entity_type, state, individuals_affected"
+    cols = ["entity_type", "state", "breaches", "individuals_affected", "largest_breach"]
+    if note := missing(con, "stg_breaches"):
+        return empty(cols, note, src)
+    sql = """
+    select entity_type, state, count(*) as breaches, sum(individuals_affected) as individuals_affected,
+        max(individuals_affected) as largest_breach
+    from stg_breaches where $state is null or state = $state
+    group by all order by breaches desc, entity_type, state
+    """
+    return run(con, sql, {"state": state}, source=src)
+
+
 KPIS = {
     "open_findings_by_severity": open_findings_by_severity,
     "kev_exposure": kev_exposure,
@@ -167,6 +220,9 @@ KPIS = {
     "security_incidents_by_month": security_incidents_by_month,
     "phishing_rates_by_month": phishing_rates_by_month,
     "breach_loss_exposure": breach_loss_exposure,
+    "peer_breaches_by_year": peer_breaches_by_year,
+    "peer_breaches_by_type_and_location": peer_breaches_by_type_and_location,
+    "peer_breaches_by_entity_and_state": peer_breaches_by_entity_and_state,
 }
 
 
