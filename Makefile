@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo   - create .venv, build the synthetic demo hospital's store (data/hitplan.duckdb)"
 	@echo "make test   - create .venv if needed and run the whole test suite"
-	@echo "make bench  - run the benchmarks (large: scale 100 files under /tmp)"
+	@echo "make bench  - run the benchmarks (large: builds the scale-100 hospital in temp folders)"
 	@echo "make docs   - regenerate docs/feeds.md from the schema"
 
 $(STAMP): pyproject.toml
@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_kpis.py
 
 docs: $(STAMP)
 	$(BIN)/hitplan schema > docs/feeds.md

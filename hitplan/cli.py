@@ -252,18 +252,22 @@ def cmd_kpi(args) -> int:
             print(f"note: {df.attrs['note']}")
         if not df.empty:
             shown = df.head(args.limit)
-            print(_table(list(shown.columns), [[_cell(v) for v in r] for r in shown.itertuples(index=False)]))
+            # a column of whole numbers (sums come back as floats) prints without decimals
+            whole = [bool(pd.api.types.is_float_dtype(shown[c]) and shown[c].dropna().apply(float.is_integer).all())
+                     for c in shown.columns]
+            print(_table(list(shown.columns), [[_cell(v, w) for v, w in zip(r, whole)]
+                                               for r in shown.itertuples(index=False)]))
             if len(df) > args.limit:
                 print(f"({len(df) - args.limit} more rows; --format csv or json for all)")
         print(f"source: {df.attrs.get('source', '')}")
     return 0
 
 
-def _cell(v) -> str:
+def _cell(v, whole: bool = False) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, float):
-        return f"{v:,.2f}"
+        return f"{v:,.0f}" if whole else f"{v:,.2f}"
     if hasattr(v, "strftime"):
         return v.strftime("%Y-%m-%d")
     return str(v)
