@@ -200,3 +200,28 @@ def test_peer_breaches_without_the_report_say_so(tmp_path):
     con = connect(tiny_store(tmp_path / "s.duckdb"))
     df = security.peer_breaches_by_year(con, period("2023-01-01", "2024-01-01"))
     assert df.empty and "no breaches rows" in df.attrs["note"]
+
+
+def test_findings_and_incidents_link_to_systems_through_aliases_and_names(tmp_path):
+    """Scanner exports name hosts and ServiceNow names CIs: aliases and inventory names resolve them."""
+    from hitplan.kpi import support  # noqa: F401  (attaches the same models)
+    from hitplan.models import attach_models
+
+    systems = [{"system_id": "SYS-1", "name": "EHR Prod DB", "kind": "application", "category": "ehr",
+                "criticality_tier": 1, "holds_phi": True}]
+    vulns = [{"host": "EHR-DB-01", "vuln_id": "CVE-2024-1", "cve": "CVE-2024-1", "severity": "critical",
+              "first_seen": "2025-01-01 00:00:00", "state": "open"},
+             {"host": "unknown-host", "vuln_id": "CVE-2024-2", "cve": "CVE-2024-2", "severity": "critical",
+              "first_seen": "2025-01-01 00:00:00", "state": "open"}]
+    aliases = [{"alias": "ehr-db-01", "system_id": "SYS-1", "kind": "host"}]
+    incidents = [{"number": "INC1", "system_id": "ehr prod db", "opened_at": "2025-01-02 10:00:00", "priority": 2},
+                 {"number": "INC2", "system_id": "SYS-9", "opened_at": "2025-01-02 10:00:00", "priority": 2}]
+    con = connect(tiny_store(tmp_path / "s.duckdb", systems=systems, vulnerabilities=vulns,
+                             system_aliases=aliases, incidents=incidents))
+    attach_models(con)
+    assert con.execute("select host, system_id, system_holds_phi from int_vulnerabilities order by host").fetchall() == [
+        ("EHR-DB-01", "SYS-1", True), ("unknown-host", None, False)]
+    assert con.execute("select incident_number, system_id, system_name from int_incidents order by 1").fetchall() == [
+        ("INC1", "SYS-1", "EHR Prod DB"), ("INC2", "SYS-9", None)]
+    phi = security.phi_systems_with_critical_findings(con, period("2025-01-01", "2025-02-01"))
+    assert phi["system_id"].tolist() == ["SYS-1"]

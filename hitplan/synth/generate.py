@@ -122,6 +122,7 @@ def generate(
     cves = [c for c in vuln_columns["cve"].to_pylist() if c] + [r["cve_id"] for r in kev_rows]
     writer.text_file("epss", "epss.csv", security.epss_text(params, cves, {r["cve_id"] for r in kev_rows}))
     writer.copy("breaches", "breaches.csv", OCR_BREACHES)
+    writer.small("system_aliases", security.alias_columns(org))
     dr_cols, dr_test_id = continuity.dr_tests(params, org)
     writer.small("dr_tests", dr_cols)
     backups = continuity.BackupGenerator(params, org)

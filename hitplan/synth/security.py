@@ -431,3 +431,13 @@ def epss_text(params: Params, cves: list[str], kev_ids: set[str]) -> str:
     lines = [f"#model_version:{EPSS_MODEL_VERSION},score_date:{params.end.isoformat()}T00:00:00+0000", "cve,epss,percentile"]
     lines += [f"{c},{s:.5g},{p:.5f}" for c, s, p in zip(ids, scores, percentile)]
     return "\n".join(lines) + "\n"
+
+
+def alias_columns(org: Org) -> dict[str, pa.Array]:
+    """The system_aliases feed: every scanned host name, as the scanners write it, and the system it serves."""
+    hs = hosts(org)
+    return {
+        "alias": out.text([h.name for h in hs]),
+        "system_id": out.text([org.system_ids[h.system] for h in hs]),
+        "kind": out.text(["host"] * len(hs)),
+    }

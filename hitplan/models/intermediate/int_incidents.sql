@@ -12,6 +12,12 @@ systems as (
 
 ),
 
+system_keys as (
+
+    select * from int_system_keys
+
+),
+
 hospital as (
 
     -- the hospital's IANA zone turns naive local timestamps into instants, so a duration spanning a
@@ -24,7 +30,8 @@ hospital as (
 joined as (
 
     select
-        incidents.*,
+        -- an export names the system by id, inventory name or alias (a ServiceNow CI name); unknown names stay
+        incidents.* replace (coalesce(system_keys.system_id, incidents.system_id) as system_id),
         systems.system_name,
         systems.system_category,
         systems.kind as system_kind,
@@ -33,7 +40,8 @@ joined as (
         coalesce(systems.holds_phi, false) as system_holds_phi,
         hospital.time_zone
     from incidents
-    left join systems on incidents.system_id = systems.system_id
+    left join system_keys on lower(incidents.system_id) = system_keys.lookup_key
+    left join systems on coalesce(system_keys.system_id, incidents.system_id) = systems.system_id
     cross join hospital
 
 ),

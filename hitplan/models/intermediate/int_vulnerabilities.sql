@@ -18,13 +18,20 @@ systems as (
 
 ),
 
+system_keys as (
+
+    select * from int_system_keys
+
+),
+
 final as (
 
     select
         vulnerabilities.host,
         vulnerabilities.vuln_id,
         vulnerabilities.cve,
-        vulnerabilities.system_id,
+        -- a finding names its system directly, or through its host (a name or address in system_aliases)
+        systems.system_id,
         systems.system_name,
         systems.criticality_tier,
         coalesce(systems.holds_phi, false) as system_holds_phi,
@@ -43,7 +50,9 @@ final as (
         (epoch(vulnerabilities.fixed_at) - epoch(vulnerabilities.first_seen)) / 86400.0 as days_to_fix
     from vulnerabilities
     left join kev on vulnerabilities.cve = kev.cve
-    left join systems on vulnerabilities.system_id = systems.system_id
+    left join system_keys by_id on lower(vulnerabilities.system_id) = by_id.lookup_key
+    left join system_keys by_host on lower(vulnerabilities.host) = by_host.lookup_key
+    left join systems on coalesce(by_id.system_id, by_host.system_id) = systems.system_id
 
 )
 
