@@ -89,7 +89,7 @@ def cmd_ingest(args) -> int:
                 results.append(
                     ingest_file(con, args.feed, Path(f), profile_name=args.profile, force=args.force,
                                 ignore_extra=args.ignore_extra, date_order=args.date_order,
-                                scan_date=args.scan_date, progress=say)
+                                scan_date=args.scan_date, rules=args.rules, progress=say)
                 )
             except UsageError:
                 raise
@@ -345,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "in US exports)")
     sp.add_argument("--scan-date", type=_date, metavar="YYYY-MM-DD",
                     help="the day a vulnerability scan ran, for exports that do not say (Nessus CSV)")
+    sp.add_argument("--rules", metavar="FILE.yaml",
+                    help="costs only: rules mapping ledger lines to TBM cost pool, tower, capex/opex and "
+                         "run/grow/transform (start from hitplan/ingest/rules/tbm_example.yaml)")
     sp.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file")
     sp.add_argument("--force", action="store_true", help="load a file even if this exact file was loaded before")
     sp.add_argument("--ignore-extra", action="store_true", help="load files that have columns the feed does not know")

@@ -244,3 +244,43 @@ def test_tenable_exports_in_both_layouts_with_utc_times_made_local(tmp_path, sto
     assert (res["rows_loaded"], res["rows_replaced"]) == (2, 2)
     assert query(store_path, "select first_seen from vulnerabilities where host = 'ehr-db-01' and vuln_id = 'CVE-2021-44228'") == [
         (T(2025, 1, 10, 2, 0),)]
+
+
+# ---- general ledger with a rules file -------------------------------------------------------------
+
+RULES = Path(__file__).resolve().parents[1] / "hitplan" / "ingest" / "rules" / "tbm_example.yaml"
+
+
+def test_general_ledger_export_mapped_by_the_rules_file(store_path, cli):
+    res = ingest(cli, "costs", FIX / "gl_export.csv", "--rules", RULES)
+    assert (res["profile"], res["rows_loaded"], res["rows_rejected"]) == ("general-ledger", 6, 0)
+    assert (res["unmapped_lines"], res["unmapped_amount"]) == (1, 312.40)
+    rows = query(store_path, "select entry_id, amount, cost_pool, tower, capex_opex, rgt from costs order by entry_id")
+    from decimal import Decimal as D
+    assert rows == [
+        ("JE-2025-0412-1", D("125000.00"), "software", "application", "opex", "run"),  # vendor rule before GL range
+        ("JE-2025-0412-2", D("8200.50"), "telecom", "network", "opex", None),
+        ("JE-2025-0413-1", D("42000.00"), "cloud", "compute", "opex", None),  # description rule comes first
+        ("JE-2025-0414-1", D("310000.00"), "hardware", "network", "capex", "grow"),
+        ("JE-2025-0415-1", D("-125000.00"), "software", "application", "opex", None),  # a credit
+        ("JE-2025-0416-1", D("312.40"), None, None, None, None),  # unmapped: loaded and reported, never dropped
+    ]
+
+
+def test_general_ledger_without_rules_loads_everything_and_reports_the_unmapped_spend(store_path, cli):
+    res = ingest(cli, "costs", FIX / "gl_export.csv")
+    assert (res["rows_loaded"], res["unmapped_lines"]) == (6, 6)
+    assert any("have no cost pool" in w for w in res["warnings"])
+
+
+def test_bad_rules_files_get_a_clear_message(tmp_path, store_path, cli):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - when: {gl_account: 'sixty'}\n    set: {cost_pool: software}\n")
+    code, _, err = cli("ingest", "costs", FIX / "gl_export.csv", "--rules", bad)
+    assert code == 3 and "rule 1: gl_account 'sixty' is not an account or a range" in err
+    bad.write_text("rules:\n  - when: {gl_account: '6400-6499'}\n    set: {cost_pool: licences}\n")
+    code, _, err = cli("ingest", "costs", FIX / "gl_export.csv", "--rules", bad)
+    assert code == 3 and "cost_pool 'licences' is not one of" in err
+    code, _, err = cli("ingest", "incidents", FIX / "jsm_export.csv", "--rules", RULES)
+    assert code == 2 and "costs feed only" in err
+    assert query(store_path, "select count(*) from costs") == [(0,)]

@@ -23,6 +23,7 @@ from hitplan.ingest.profiles import (
 )
 from hitplan.ingest.pseudonymize import hmac_pads, load_key
 from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident, sql_string
+from hitplan.ingest.ledger_rules import TARGETS, load_rules, rule_columns
 from hitplan.ingest.validate import blank_is_null, checked_select
 from hitplan.schema import Column, Feed, feeds
 from hitplan.store import scalar
@@ -43,6 +44,8 @@ class IngestResult:
     rows_replaced: int = 0
     rows_unlinked: int = 0
     rows_merged: int = 0  # accepted rows folded into another with the same key (scanner exports repeat them)
+    unmapped_lines: int = 0  # costs only: ledger lines loaded without a cost pool
+    unmapped_amount: float = 0.0
     status: str = "loaded"  # loaded | skipped (same file loaded before)
     load_id: int | None = None
     file_format: str = ""
@@ -80,6 +83,7 @@ def ingest_file(
     ignore_extra: bool = False,
     date_order: str | None = None,
     scan_date: str | None = None,
+    rules: Path | None = None,
     progress: Progress | None = None,
 ) -> IngestResult:
     """Load ``path`` into feed ``feed_name`` on a read-write store connection; the store changes only on success.
@@ -126,6 +130,12 @@ def ingest_file(
             result.warnings.append(f"rows are counted after splitting the lists in {exploded[0]!r}: one row per item")
 
         def text_for(col: Column, alias: dict[str, str]) -> str | None:
+            text = _mapped_text(col, alias)
+            if col.name in ruled:
+                return f"coalesce({text}, {ruled[col.name](alias)})" if text else ruled[col.name](alias)
+            return text
+
+        def _mapped_text(col: Column, alias: dict[str, str]) -> str | None:
             source = mapping.get(col.name)
             if source is None:
                 return None
@@ -139,6 +149,19 @@ def ingest_file(
                 text = blank_is_null(col, alias[source])
             return value_sql(prof, feed.name, col.name, text, col.type, date_order, time_zone)
 
+        ruled: dict[str, Callable[[dict[str, str]], str]] = {}
+        if rules is not None:
+            if feed.name != "costs":
+                raise UsageError("--rules maps general-ledger lines; it applies to the costs feed only")
+            rule_set = load_rules(Path(rules))
+
+            def _rule_sql(target: str) -> Callable[[dict[str, str]], str]:
+                def build(alias: dict[str, str]) -> str:
+                    text = {c: _mapped_text(feed.column(c), alias) for c in ("gl_account", "cost_center", "vendor_id", "description")}
+                    return rule_columns(rule_set, text).get(target, "NULL")
+                return build
+
+            ruled = {t: _rule_sql(t) for t in TARGETS}
         say(f"{path.name}: reading and checking rows for {feed.name}")
         _load(con, feed, src, params, result, say,
               lambda relation: checked_select(feed, src.columns, relation, text_for, pii_sources=pii_sources,
@@ -148,8 +171,23 @@ def ingest_file(
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
         _cleanup(con, src)
+    if feed.name == "costs" and result.status == "loaded" and result.rows_loaded:
+        _report_unmapped_spend(con, result)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _report_unmapped_spend(con, result: IngestResult) -> None:
+    """A note on ledger lines this load left without a cost pool: loaded, never dropped, but worth mapping."""
+    n, amount = con.execute(
+        "select count(*), coalesce(sum(amount), 0) from costs where _load_id = ? and cost_pool is null", [result.load_id]
+    ).fetchall()[0]
+    if n:
+        result.unmapped_lines, result.unmapped_amount = int(n), float(amount)
+        result.warnings.append(
+            f"{n:,} lines ({float(amount):,.2f} in amount) have no cost pool: add rules for them to your rules "
+            "file (--rules) or fill the cost_pool column"
+        )
 
 
 def _hospital_time_zone(con) -> str | None:
