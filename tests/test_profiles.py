@@ -284,3 +284,16 @@ def test_bad_rules_files_get_a_clear_message(tmp_path, store_path, cli):
     code, _, err = cli("ingest", "incidents", FIX / "jsm_export.csv", "--rules", RULES)
     assert code == 2 and "costs feed only" in err
     assert query(store_path, "select count(*) from costs") == [(0,)]
+
+
+def test_servicenow_event_log_collapses_to_the_latest_update_of_each_incident(store_path, cli):
+    res = ingest(cli, "incidents", FIX / "servicenow_event_log.csv")
+    assert (res["profile"], res["rows_read"], res["rows_loaded"], res["rows_merged"], res["rows_rejected"]) == (
+        "servicenow-event-log", 6, 6, 4, 0)
+    assert query(store_path, "select number, state, opened_at, resolved_at, closed_at, priority, reassignment_count, "
+                             "reopen_count, made_sla, assignment_group from incidents order by number") == [
+        ("INC0000045", "closed", T(2016, 2, 29, 1, 16), T(2016, 2, 29, 11, 29), T(2016, 3, 5, 12, 0), 3, 1, 0, True, "Group 70"),
+        ("INC0000047", "on_hold", T(2016, 2, 29, 4, 40), None, None, 3, 3, 1, False, "Group 24"),
+    ]
+    assert query(store_path, "select rows_read, rows_loaded, rows_merged from load_log where feed = 'incidents'") == [(6, 6, 4)]
+    assert "caller 2403" not in _all_text(store_path).lower()

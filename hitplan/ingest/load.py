@@ -18,6 +18,7 @@ from hitplan.ingest.profiles import (
     column_map,
     derive_sql,
     detect,
+    template_sql,
     profile,
     value_sql,
 )
@@ -162,19 +163,44 @@ def ingest_file(
                 return build
 
             ruled = {t: _rule_sql(t) for t in TARGETS}
+        collapse = None
+        spec = prof.collapse.get(feed.name)
+        if spec:
+            key_col = mapping[spec["key"]]
+
+            def collapse(alias: dict[str, str]) -> tuple[str, str]:
+                return alias[key_col], template_sql(spec["latest_first"], src.columns, alias)
+
         say(f"{path.name}: reading and checking rows for {feed.name}")
         _load(con, feed, src, params, result, say,
               lambda relation: checked_select(feed, src.columns, relation, text_for, pii_sources=pii_sources,
-                                              explode=exploded),
+                                              explode=exploded, collapse=collapse),
               prof.merge_duplicates.get(feed.name))
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
         _cleanup(con, src)
+    if collapse is not None and result.status == "loaded":
+        _count_collapsed_updates(con, src, result)
     if feed.name == "costs" and result.status == "loaded" and result.rows_loaded:
         _report_unmapped_spend(con, result)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _count_collapsed_updates(con, src: Source, result: IngestResult) -> None:
+    """An event log's earlier updates, folded into their incident's latest: read, and loaded as merged."""
+    total = int(scalar(con, f"select count(*) from {src.relation}"))
+    folded = total - result.rows_read
+    if folded > 0:
+        result.rows_read += folded
+        result.rows_loaded += folded
+        result.rows_merged += folded
+        con.execute(
+            "update load_log set rows_read = ?, rows_loaded = ?, rows_merged = ? where load_id = ?",
+            [result.rows_read, result.rows_loaded, result.rows_merged, result.load_id],
+        )
+        result.warnings.append(f"{total:,} updates collapsed to {total - folded:,} incidents (each its latest update)")
 
 
 def _report_unmapped_spend(con, result: IngestResult) -> None:

@@ -129,13 +129,15 @@ def checked_select(
     *,
     pii_sources: set[str] = frozenset(),
     explode: tuple[str, str] | None = None,
+    collapse: Callable[[dict[str, str]], tuple[str, str]] | None = None,
 ) -> str:
     """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
 
     ``text_for(column, alias)`` gives the SQL of a feed column's canonical text, written over the file's
     columns as named in ``alias`` ({file column: SQL name}), or None when the file lacks it (NULL then).
     ``pii_sources`` are file columns holding personal data (pseudonymized in _raw too); ``explode`` =
-    (file column, separator) splits a list in one cell into one row per item. Bad rows get _reason (every
+    (file column, separator) splits a list in one cell into one row per item; ``collapse(alias)`` gives
+    (key SQL, order SQL) to keep only each key's first row (an event log's latest update). Bad rows get _reason (every
     problem), _column (the first column at fault) and _raw (the file's row as JSON); the messages are
     only built for them.
     """
@@ -165,6 +167,9 @@ def checked_select(
         col, sep = alias[explode[0]], explode[1]
         split = f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN [NULL] ELSE string_split({col}, {sql_string(sep)}) END"
         selected = f"SELECT * REPLACE (NULLIF(trim(unnest({split})), '') AS {col}) FROM ({selected})"
+    if collapse:
+        key, order = collapse(alias)
+        selected = f"SELECT * FROM ({selected}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {order}) = 1"
     head = f"""
 WITH src AS ({selected}),
 raw AS (SELECT *, {', '.join(raw_cols) or 'NULL AS r_none'} FROM src),

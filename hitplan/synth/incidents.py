@@ -44,6 +44,9 @@ ACK_MEDIAN_MIN = np.array([4.0, 9.0, 45.0, 150.0, 480.0])
 ACK_SIGMA = np.array([0.5, 0.55, 0.9, 1.0, 1.0])
 RESOLVE_MEDIAN_H = np.array([2.5, 6.0, 20.0, 46.0, 110.0])
 RESOLVE_SIGMA = np.array([0.6, 0.7, 0.9, 0.9, 0.8])
+# Resolution targets (hours) by priority that the service desk's made_sla flag is computed against; the
+# same planning figures as hitplan/kpi/config.yaml's response targets.
+SLA_RESOLVE_H = np.array([4.0, 8.0, 72.0, 120.0, 720.0])
 USERS_MEDIAN = np.array([250.0, 40.0, 2.0, 1.0, 1.0])
 DOW = np.array([1.30, 1.18, 1.12, 1.08, 0.98, 0.45, 0.40]) / 0.93  # Monday first
 PER_YEAR = 12_000
@@ -622,6 +625,9 @@ class IncidentGenerator:
         group = self.group_table[group_row, cat]
         caller_dept = np.where(dept_ok, dept, rng.integers(0, len(self.org.dept_names), n))
         caller = self.caller_offset[caller_dept] + (rng.random(n) * self.caller_count[caller_dept]).astype(np.int64)
+        # Drawn last, so the columns above stay as they were before these two existed.
+        reassigned = np.where(canceled, 0, rng.poisson(np.where(p12, 0.6, 0.25)))
+        made_sla = (resolve_min / 60) <= SLA_RESOLVE_H[pidx]
         sys_ids = self.org.system_ids + list(catalog.RETIRED_SYSTEM_IDS)
         sys_col = np.where(known, system, np.where(system <= -2, len(self.org.system_ids) + (-system - 2), 0))
         return {
@@ -644,6 +650,8 @@ class IncidentGenerator:
             "outage_minutes": out.number(outage, 0),
             "users_affected": out.integers(users.astype(np.int64)),
             "reopen_count": out.integers(reopen),
+            "reassignment_count": out.integers(reassigned.astype(np.int64)),
+            "made_sla": out.booleans(made_sla, has_res),
         }
 
     def _departments(self, cat: np.ndarray) -> np.ndarray:

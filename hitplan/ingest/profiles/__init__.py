@@ -59,6 +59,7 @@ class Profile:
     constants: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {canonical: value or {option}}
     explode: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {column, separator}
     merge_duplicates: dict[str, str] = field(default_factory=dict)  # feed -> SQL order: the row kept first
+    collapse: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {key, latest_first}: event logs
 
     def fixed_values(self, feed: str, comments: list[str], options: dict[str, str | None]) -> dict[str, str]:
         """Canonical values stated once for the whole file: in its comment lines (EPSS's score_date), by
@@ -123,6 +124,7 @@ def profiles() -> dict[str, Profile]:
             constants=spec.get("constants", {}),
             explode=spec.get("explode", {}),
             merge_duplicates=spec.get("merge_duplicates", {}),
+            collapse=spec.get("collapse", {}),
         )
     return out
 
@@ -251,13 +253,20 @@ def _derive_template(prof: Profile, feed: str, column: str, by_norm: dict[str, s
     return None
 
 
+def template_sql(template: str, columns: list[str], alias: dict[str, str]) -> str:
+    """A profile's SQL template with each {Export Column} replaced by the file's column (blank as NULL)."""
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(normalize_name(c), c)
+    return re.sub(r"\{([^}]+)\}", lambda m: f"NULLIF(trim({alias[by_norm[normalize_name(m.group(1))]]}), '')", template)
+
+
 def derive_sql(prof: Profile, feed: str, column: str, columns: list[str], alias: dict[str, str]) -> str:
     """SQL for a derived column: the profile's template with {Export Column} replaced by the file's column."""
     by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(normalize_name(c), c)
-    template = _derive_template(prof, feed, column, by_norm)
-    return re.sub(r"\{([^}]+)\}", lambda m: f"NULLIF(trim({alias[by_norm[normalize_name(m.group(1))]]}), '')", template)
+    return template_sql(_derive_template(prof, feed, column, by_norm), columns, alias)
 
 
 def _sql_str(v: str) -> str:
