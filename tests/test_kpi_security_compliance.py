@@ -213,15 +213,20 @@ def test_findings_and_incidents_link_to_systems_through_aliases_and_names(tmp_pa
               "first_seen": "2025-01-01 00:00:00", "state": "open"},
              {"host": "unknown-host", "vuln_id": "CVE-2024-2", "cve": "CVE-2024-2", "severity": "critical",
               "first_seen": "2025-01-01 00:00:00", "state": "open"}]
-    aliases = [{"alias": "ehr-db-01", "system_id": "SYS-1", "kind": "host"}]
+    aliases = [{"alias": "ehr-db-01", "system_id": "SYS-1", "kind": "host"},
+               {"alias": "Clinical Apps - Epic", "system_id": "SYS-1", "kind": "assignment_group"}]
     incidents = [{"number": "INC1", "system_id": "ehr prod db", "opened_at": "2025-01-02 10:00:00", "priority": 2},
-                 {"number": "INC2", "system_id": "SYS-9", "opened_at": "2025-01-02 10:00:00", "priority": 2}]
+                 {"number": "INC2", "system_id": "SYS-9", "opened_at": "2025-01-02 10:00:00", "priority": 2},
+                 {"number": "INC3", "assignment_group": "clinical apps - epic", "opened_at": "2025-01-02 10:00:00"}]
+    epss = [{"cve": "CVE-2024-1", "epss": 0.91, "percentile": 0.99}]
     con = connect(tiny_store(tmp_path / "s.duckdb", systems=systems, vulnerabilities=vulns,
-                             system_aliases=aliases, incidents=incidents))
+                             system_aliases=aliases, incidents=incidents, epss=epss))
     attach_models(con)
     assert con.execute("select host, system_id, system_holds_phi from int_vulnerabilities order by host").fetchall() == [
         ("EHR-DB-01", "SYS-1", True), ("unknown-host", None, False)]
     assert con.execute("select incident_number, system_id, system_name from int_incidents order by 1").fetchall() == [
-        ("INC1", "SYS-1", "EHR Prod DB"), ("INC2", "SYS-9", None)]
+        ("INC1", "SYS-1", "EHR Prod DB"), ("INC2", "SYS-9", None), ("INC3", "SYS-1", "EHR Prod DB")]
+    assert con.execute("select host, epss_score from int_vulnerabilities order by host").fetchall() == [
+        ("EHR-DB-01", 0.91), ("unknown-host", None)]
     phi = security.phi_systems_with_critical_findings(con, period("2025-01-01", "2025-02-01"))
     assert phi["system_id"].tolist() == ["SYS-1"]

@@ -18,6 +18,12 @@ system_keys as (
 
 ),
 
+group_keys as (
+
+    select lower(alias) as lookup_key, system_id from stg_system_aliases where alias_kind = 'assignment_group'
+
+),
+
 hospital as (
 
     -- the hospital's IANA zone turns naive local timestamps into instants, so a duration spanning a
@@ -31,7 +37,8 @@ joined as (
 
     select
         -- an export names the system by id, inventory name or alias (a ServiceNow CI name); unknown names stay
-        incidents.* replace (coalesce(system_keys.system_id, incidents.system_id) as system_id),
+        -- with no system named, a team that serves one system (an assignment_group alias) tells which
+        incidents.* replace (coalesce(system_keys.system_id, by_group.system_id, incidents.system_id) as system_id),
         systems.system_name,
         systems.system_category,
         systems.kind as system_kind,
@@ -41,7 +48,8 @@ joined as (
         hospital.time_zone
     from incidents
     left join system_keys on lower(incidents.system_id) = system_keys.lookup_key
-    left join systems on coalesce(system_keys.system_id, incidents.system_id) = systems.system_id
+    left join group_keys by_group on incidents.system_id is null and lower(incidents.assignment_group) = by_group.lookup_key
+    left join systems on coalesce(system_keys.system_id, by_group.system_id, incidents.system_id) = systems.system_id
     cross join hospital
 
 ),

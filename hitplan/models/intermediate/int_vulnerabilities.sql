@@ -1,4 +1,4 @@
--- grain: one row per host per vulnerability finding, with its KEV entry and its system's PHI flag and tier
+-- grain: one row per host per vulnerability finding, with its KEV entry, EPSS score and its system's PHI flag and tier
 
 with vulnerabilities as (
 
@@ -9,6 +9,12 @@ with vulnerabilities as (
 kev as (
 
     select * from stg_kev
+
+),
+
+epss as (
+
+    select * from stg_epss
 
 ),
 
@@ -47,9 +53,12 @@ final as (
         kev.date_added as kev_date_added,
         kev.due_date as kev_due_date,
         kev.known_ransomware_use as kev_known_ransomware_use,
+        epss.epss_score,
+        epss.epss_percentile,
         (epoch(vulnerabilities.fixed_at) - epoch(vulnerabilities.first_seen)) / 86400.0 as days_to_fix
     from vulnerabilities
     left join kev on vulnerabilities.cve = kev.cve
+    left join epss on vulnerabilities.cve = epss.cve
     left join system_keys by_id on lower(vulnerabilities.system_id) = by_id.lookup_key
     left join system_keys by_host on lower(vulnerabilities.host) = by_host.lookup_key
     left join systems on coalesce(by_id.system_id, by_host.system_id) = systems.system_id
