@@ -63,3 +63,33 @@ def test_criteria_are_computed_from_the_target_systems(con):
     assert b.risk_reduction == 6.0 and b.clinical_impact == 0.0
     assert set(trace["criterion"]) == set(CRITERIA) and len(trace) == 2 * len(CRITERIA)
     assert "2x1 open KEV" in trace.query("initiative_id == 'B' and criterion == 'risk_reduction'")["how"].item()
+
+
+def test_planted_priorities_rank_in_the_top_quartile_under_default_weights(tmp_path_factory, monkeypatch):
+    """On the synthetic hospital, replacing the end-of-support switch stack and remediating the overdue
+    KEV findings rank in the top quartile of the initiatives under the default weights."""
+    import datetime as dt
+    import json
+
+    from hitplan import store
+    from hitplan.periods import resolve_period
+    from hitplan.pipeline import build_demo
+    from hitplan.prioritize import load_criteria, rank, weighted_sum
+
+    base = tmp_path_factory.mktemp("prio")
+    monkeypatch.setenv("HITPLAN_KEY_FILE", str(base / "key"))
+    build_demo(base / "files", base / "s.duckdb", scale=0.2)
+    truth = json.loads((base / "files" / "ground_truth.json").read_text())
+    con = store.connect(base / "s.duckdb")
+    m, _ = initiative_evidence(con, resolve_period(con, "last-12-months", today=dt.date.fromisoformat(truth["end"])))
+    criteria = load_criteria()
+    ranks = rank(weighted_sum(m.set_index("initiative_id")[list(criteria.names)], criteria))
+    by_name = dict(zip(m["name"], m["initiative_id"]))
+    top_quartile = len(m) / 4
+    switch = by_name["Replace end-of-support core switch stack"]
+    kev = by_name["Remediate KEV-listed vulnerabilities"]
+    assert ranks[switch] <= top_quartile and ranks[kev] <= top_quartile, ranks.sort_values().head(8).to_dict()
+    # and for the reasons planted: the switch stack's risk includes its end of support, the KEV work its findings
+    risk = m.set_index("initiative_id")["risk_reduction"]
+    assert risk[switch] >= 5 * len(truth["eos_switch_stack"]["system_ids"])
+    assert risk[kev] >= 2 * len(truth["overdue_kev"]["findings"])

@@ -1,0 +1,439 @@
+"""The best portfolio of initiatives and their start quarters under yearly budgets, solved exactly as a MILP.
+
+Model (one binary x[i, q] per initiative i and allowed start quarter q, 0-based from the horizon start):
+- An initiative of duration d started in quarter q works in quarters q..q+d-1 (its finish quarter is q+d-1)
+  and must finish within the horizon; its capex and staff hours are spread evenly over those d quarters.
+- Its opex (dollars per year) runs from go-live, the quarter after its finish, to the horizon end, a quarter
+  of the yearly figure per quarter: running costs of what the portfolio adds, not of the existing estate.
+- Quarter q belongs to fiscal year ``budgets.index[q // 4]``; each fiscal year's capex, opex and hours used
+  must stay within that year's budget (a missing or NaN budget means unconstrained).
+- B depends on A: B is chosen only if A is, and B starts at or after the quarter following A's finish.
+- Mutually exclusive initiatives: at most one is chosen. Mandatory initiatives (and, through the
+  dependencies, their prerequisites) are always chosen. Nothing starts before its earliest start.
+- Objective: the total value of the chosen initiatives (value does not depend on the start quarter); with
+  ``prefer_early`` a second solve keeps that optimum and then starts everything as early as it can.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array, csr_array, vstack
+
+from hitplan.errors import HitplanError, UsageError
+
+RESOURCES = ("capex", "opex", "hours")
+QUARTERS_PER_YEAR = 4
+
+
+class InfeasiblePortfolio(HitplanError):
+    """The mandatory initiatives cannot all fit the budgets, the horizon or each other."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """A candidate: value (score units), duration (quarters), capex (dollars, total), opex (dollars per year
+    from go-live), staff hours (total), earliest start quarter, and its dependencies and exclusions by name."""
+
+    name: str
+    value: float
+    duration: int = 1
+    capex: float = 0.0
+    opex: float = 0.0
+    hours: float = 0.0
+    earliest_start: int = 0
+    mandatory: bool = False
+    depends_on: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+
+def _names(cell) -> tuple[str, ...]:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ()
+    if isinstance(cell, str):
+        return tuple(s.strip() for s in cell.split(",") if s.strip())
+    return tuple(str(s) for s in cell)
+
+
+def initiatives(items: Sequence[Initiative] | pd.DataFrame) -> list[Initiative]:
+    """The candidates as Initiative records (a frame needs name and value columns; lists may be comma-separated)."""
+    if isinstance(items, pd.DataFrame):
+        known = set(Initiative.__dataclass_fields__)
+        records = [{k: v for k, v in row.items() if k in known} for row in items.to_dict("records")]
+        items = [Initiative(**{**r, "depends_on": _names(r.get("depends_on")), "excludes": _names(r.get("excludes")),
+                               "mandatory": bool(r.get("mandatory", False))}) for r in records]
+    out = [replace(i, depends_on=_names(i.depends_on), excludes=_names(i.excludes)) for i in items]
+    _validate(out)
+    return out
+
+
+def _validate(items: list[Initiative]) -> None:
+    names = [i.name for i in items]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise UsageError(f"initiative names repeat: {', '.join(dup)}")
+    known = set(names)
+    for i in items:
+        unknown = [n for n in (*i.depends_on, *i.excludes) if n not in known]
+        if unknown:
+            raise UsageError(f"{i.name} refers to unknown initiatives: {', '.join(unknown)}")
+        if i.name in i.depends_on or i.name in i.excludes:
+            raise UsageError(f"{i.name} cannot depend on or exclude itself")
+        if int(i.duration) != i.duration or i.duration < 1 or i.earliest_start < 0:
+            raise UsageError(f"{i.name}: duration must be a whole number of quarters >= 1 and earliest start >= 0")
+        figures = (i.value, i.capex, i.opex, i.hours)
+        if not all(np.isfinite(figures)) or min(i.capex, i.opex, i.hours) < 0:
+            raise UsageError(f"{i.name}: value must be finite and capex, opex and hours finite and >= 0")
+    cycle = dependency_cycle(items)
+    if cycle:
+        raise UsageError(f"dependencies form a cycle: {' -> '.join(cycle)}; remove one of these links")
+
+
+def dependency_cycle(items: Sequence[Initiative]) -> list[str] | None:
+    """One dependency cycle as a list of names (first repeated at the end), or None when there is none."""
+    deps = {i.name: i.depends_on for i in items}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        path.append(n)
+        for d in deps[n]:
+            if state.get(d) == 1:
+                return path[path.index(d):] + [d]
+            if d not in state and (found := visit(d)):
+                return found
+        state[n] = 2
+        path.pop()
+        return None
+
+    for n in deps:
+        if n not in state and (found := visit(n)):
+            return found
+    return None
+
+
+def budget_frame(budgets: pd.DataFrame | Mapping) -> pd.DataFrame:
+    """Budgets as a frame: one row per fiscal year (in order), columns capex, opex (dollars) and hours."""
+    frame = budgets.copy() if isinstance(budgets, pd.DataFrame) else pd.DataFrame.from_dict(budgets, orient="index")
+    unknown = sorted(set(frame.columns) - set(RESOURCES))
+    if unknown:
+        raise UsageError(f"budgets have unknown columns {unknown}; use {', '.join(RESOURCES)}")
+    frame = frame.reindex(columns=list(RESOURCES)).astype(float)
+    if (frame < 0).any().any():
+        raise UsageError("budgets must be >= 0 (leave a budget empty for no limit)")
+    frame.index = frame.index.astype(str)
+    return frame
+
+
+@dataclass(frozen=True)
+class _Model:
+    items: list[Initiative]
+    budgets: pd.DataFrame
+    horizon: int
+    var_item: np.ndarray  # initiative index of each variable
+    var_start: np.ndarray  # start quarter of each variable
+    usage: dict[str, np.ndarray]  # resource -> variables x fiscal years (dollars or hours)
+
+    @property
+    def quarter_labels(self) -> list[str]:
+        return [f"{self.budgets.index[q // QUARTERS_PER_YEAR]} Q{q % QUARTERS_PER_YEAR + 1}" for q in range(self.horizon)]
+
+
+def quarterly_usage(item: Initiative, start: int, horizon: int) -> dict[str, np.ndarray]:
+    """Capex and opex (dollars) and staff hours per quarter of the horizon if ``item`` starts in ``start``."""
+    q = np.arange(horizon)
+    working = (q >= start) & (q < start + item.duration)
+    live = q >= start + item.duration
+    return {"capex": working * (item.capex / item.duration), "hours": working * (item.hours / item.duration),
+            "opex": live * (item.opex / QUARTERS_PER_YEAR)}
+
+
+def _model(items: list[Initiative], budgets: pd.DataFrame, horizon: int) -> _Model:
+    if horizon < 1 or horizon > QUARTERS_PER_YEAR * len(budgets):
+        raise UsageError(f"horizon of {horizon} quarters needs 1..{QUARTERS_PER_YEAR * len(budgets)} quarters of "
+                         f"budgets ({len(budgets)} fiscal years given)")
+    pairs = [(k, s) for k, it in enumerate(items) for s in range(int(it.earliest_start), horizon - it.duration + 1)]
+    var_item = np.array([k for k, _ in pairs], dtype=int)
+    var_start = np.array([s for _, s in pairs], dtype=int)
+    to_year = np.zeros((horizon, len(budgets)))
+    to_year[np.arange(horizon), np.arange(horizon) // QUARTERS_PER_YEAR] = 1.0
+    per_var = [quarterly_usage(items[k], s, horizon) for k, s in pairs]
+    usage = {r: (np.array([u[r] for u in per_var]).reshape(len(pairs), horizon) @ to_year) for r in RESOURCES}
+    return _Model(items, budgets, horizon, var_item, var_start, usage)
+
+
+def _structure_rows(m: _Model, forced: set[int]) -> tuple[list, list, list]:
+    """Rows (sparse, lower, upper) for choose-once, mandatory, exclusion and dependency constraints."""
+    n_var, n_item = len(m.var_item), len(m.items)
+    index = {it.name: k for k, it in enumerate(m.items)}
+    once = coo_array((np.ones(n_var), (m.var_item, np.arange(n_var))), shape=(n_item, n_var)).tocsr()
+    rows, lo, hi = [once], [np.array([1.0 if k in forced else 0.0 for k in range(n_item)])], [np.ones(n_item)]
+    pairs = sorted({tuple(sorted((index[it.name], index[o]))) for it in m.items for o in it.excludes})
+    if pairs:
+        ex = vstack([once[[a]] + once[[b]] for a, b in pairs])
+        rows, lo, hi = rows + [ex], lo + [np.zeros(len(pairs))], hi + [np.ones(len(pairs))]
+    dep_r, dep_c, dep_v, n_rows = [], [], [], 0
+    for b, it in enumerate(m.items):
+        for name in it.depends_on:
+            a = index[name]
+            a_vars = np.flatnonzero(m.var_item == a)
+            for v in np.flatnonzero(m.var_item == b):
+                # x[b, q] <= sum of x[a, s] over starts s with s + d_a <= q (A chosen and finished before B starts)
+                done = a_vars[m.var_start[a_vars] + m.items[a].duration <= m.var_start[v]]
+                dep_r += [n_rows] * (1 + len(done))
+                dep_c += [v, *done]
+                dep_v += [1.0] + [-1.0] * len(done)
+                n_rows += 1
+    if n_rows:
+        rows.append(csr_array((dep_v, (dep_r, dep_c)), shape=(n_rows, n_var)))
+        lo, hi = lo + [np.full(n_rows, -np.inf)], hi + [np.zeros(n_rows)]
+    return rows, lo, hi
+
+
+def _budget_rows(m: _Model) -> tuple[list[tuple[str, int]], np.ndarray, np.ndarray]:
+    """The (resource, fiscal-year) pairs with a budget, their usage rows (pairs x variables) and budgets."""
+    keys, rows, caps = [], [], []
+    for r in RESOURCES:
+        for y, cap in enumerate(m.budgets[r].to_numpy()):
+            if np.isfinite(cap):
+                keys.append((r, y))
+                rows.append(m.usage[r][:, y])
+                caps.append(cap)
+    return keys, np.array(rows).reshape(len(keys), len(m.var_item)), np.array(caps)
+
+
+def _forced(items: list[Initiative]) -> set[int]:
+    """Indexes of the mandatory initiatives and, transitively, of their prerequisites."""
+    index = {it.name: k for k, it in enumerate(items)}
+    todo = [k for k, it in enumerate(items) if it.mandatory]
+    seen: set[int] = set()
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            todo += [index[d] for d in items[k].depends_on]
+    return seen
+
+
+def _check_mandatory_structure(m: _Model, forced: set[int]) -> None:
+    """Raise InfeasiblePortfolio when the mandatory set cannot fit the horizon or excludes itself."""
+    index = {it.name: k for k, it in enumerate(m.items)}
+    earliest_finish: dict[int, int] = {}
+
+    def finish(k: int) -> int:
+        if k not in earliest_finish:
+            it = m.items[k]
+            start = max([int(it.earliest_start)] + [finish(index[d]) for d in it.depends_on])
+            earliest_finish[k] = start + it.duration
+        return earliest_finish[k]
+
+    for k in sorted(forced):
+        it = m.items[k]
+        if finish(k) > m.horizon:
+            why = "mandatory" if it.mandatory else "a prerequisite of a mandatory initiative"
+            raise InfeasiblePortfolio(
+                f"{it.name} ({why}) cannot finish within the {m.horizon}-quarter horizon: with its earliest start "
+                f"and prerequisites it finishes at the end of quarter {finish(k)}; extend the horizon or start earlier")
+        clash = [o for o in it.excludes if index[o] in forced]
+        if clash:
+            raise InfeasiblePortfolio(f"{it.name} and {clash[0]} are both required (mandatory or prerequisites of "
+                                      "mandatory initiatives) but exclude each other")
+
+
+def _figure(resource: str, value: float) -> str:
+    """A budget figure as leadership reads it: $1.2M or $450,000 for money, 1,200 for staff hours."""
+    if resource == "hours":
+        return f"{value:,.0f}"
+    return f"${value / 1e6:.1f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+
+
+def _shortfall_message(m: _Model, forced: set[int]) -> str:
+    """Which yearly budgets the mandatory initiatives overrun and by how much (an elastic mandatory-only solve)."""
+    keep = np.isin(m.var_item, sorted(forced))
+    sub = _Model(m.items, m.budgets, m.horizon, m.var_item[keep], m.var_start[keep],
+                 {r: u[keep] for r, u in m.usage.items()})
+    rows, lo, hi = _structure_rows(sub, forced)
+    keys, use, caps = _budget_rows(sub)
+    n_var, n_slack = keep.sum(), len(keys)
+    a = vstack([*(csr_array(np.hstack([r.toarray(), np.zeros((r.shape[0], n_slack))])) for r in rows),
+                csr_array(np.hstack([use, -np.eye(n_slack)]))])
+    scale = np.array([max(m.budgets[r].max(skipna=True), 1.0) for r, _ in keys])
+    # minimize overruns, each relative to its resource's scale so dollars and hours weigh alike
+    c = np.concatenate([np.zeros(n_var), 1.0 / scale])
+    res = milp(c, constraints=LinearConstraint(a, np.concatenate([*lo, np.full(n_slack, -np.inf)]),
+                                               np.concatenate([*hi, caps])),
+               integrality=np.concatenate([np.ones(n_var), np.zeros(n_slack)]),
+               bounds=Bounds(np.zeros(n_var + n_slack), np.concatenate([np.ones(n_var), np.full(n_slack, np.inf)])))
+    if res.x is None:
+        return "the mandatory initiatives cannot be scheduled together (dependencies, exclusions and horizon)"
+    slack = res.x[n_var:]
+    need = use @ np.round(res.x[:n_var])
+    unit = {"capex": "capex", "opex": "opex", "hours": "staff hours"}
+    parts = [f"mandatory items need {_figure(r, need[j])} {unit[r]} in {m.budgets.index[y]} but the budget is "
+             f"{_figure(r, caps[j])}: short by {_figure(r, slack[j])}"
+             for j, (r, y) in enumerate(keys) if slack[j] > 1e-6 * scale[j]]
+    return "; ".join(parts) or "the mandatory initiatives cannot be scheduled together within the budgets"
+
+
+@dataclass
+class Portfolio:
+    """The chosen initiatives with their start and finish quarters, yearly totals against budgets, and the solve."""
+
+    schedule: pd.DataFrame
+    totals: pd.DataFrame
+    value: float
+    status: str
+    mip_gap: float
+    seconds: float
+    quarter_labels: list[str] = field(default_factory=list)
+
+    @property
+    def chosen(self) -> list[str]:
+        """Names of the chosen initiatives in start order."""
+        return self.schedule["initiative"].tolist()
+
+    def roadmap(self) -> pd.DataFrame:
+        """One row per chosen initiative: start and finish quarter (labels and 0-based index), capex and opex in the
+        horizon (dollars) and staff hours, ready for a Gantt chart."""
+        df = self.schedule.copy()
+        df.insert(1, "start_quarter", [self.quarter_labels[q] for q in df["start"]])
+        df.insert(2, "finish_quarter", [self.quarter_labels[q] for q in df["finish"]])
+        return df[["initiative", "start_quarter", "finish_quarter", "start", "finish", "capex_usd", "opex_usd",
+                   "hours"]]
+
+
+def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[LinearConstraint],
+           mip_rel_gap: float, time_limit: float | None):
+    rows, lo, hi = _structure_rows(m, forced)
+    keys, use, caps = _budget_rows(m)
+    cons = [LinearConstraint(vstack(rows), np.concatenate(lo), np.concatenate(hi))]
+    if keys:
+        cons.append(LinearConstraint(csr_array(use), -np.inf, caps))
+    options = {"mip_rel_gap": mip_rel_gap, **({"time_limit": time_limit} if time_limit else {})}
+    return milp(objective, constraints=cons + extra, integrality=np.ones(len(objective)), bounds=Bounds(0, 1),
+                options=options)
+
+
+def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float) -> Portfolio:
+    on = np.flatnonzero(x > 0.5)
+    records = []
+    for v in on[np.lexsort((m.var_item[on], m.var_start[on]))]:
+        it, s = m.items[m.var_item[v]], int(m.var_start[v])
+        u = quarterly_usage(it, s, m.horizon)
+        records.append({"initiative": it.name, "start": s, "finish": s + it.duration - 1, "value": it.value,
+                        "capex_usd": u["capex"].sum(), "opex_usd": u["opex"].sum(), "hours": u["hours"].sum()})
+    schedule = pd.DataFrame(records, columns=["initiative", "start", "finish", "value", "capex_usd", "opex_usd", "hours"])
+    used = {r: m.usage[r][on].sum(axis=0) for r in RESOURCES}
+    totals = pd.DataFrame({f"{r}_{k}": (used[r] if k == "used" else m.budgets[r].to_numpy())
+                           for r in RESOURCES for k in ("used", "budget")}, index=m.budgets.index)
+    totals.index.name = "fiscal_year"
+    return Portfolio(schedule, totals, float(schedule["value"].sum()), status, gap, seconds, m.quarter_labels)
+
+
+STATUS = {0: "optimal", 1: "limit reached", 2: "infeasible", 3: "unbounded", 4: "failed"}
+
+
+def solve_portfolio(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,
+                    horizon_quarters: int, prefer_early: bool = True, mip_rel_gap: float = 1e-6,
+                    time_limit: float | None = 60.0) -> Portfolio:
+    """The value-maximizing choice of initiatives and start quarters within the yearly budgets (see module doc);
+    each solve stops after ``time_limit`` seconds with status 'limit reached' and its relative gap."""
+    t0 = time.perf_counter()
+    its = initiatives(items)
+    m = _model(its, budget_frame(budgets), int(horizon_quarters))
+    forced = _forced(its)
+    _check_mandatory_structure(m, forced)
+    value = np.array([its[k].value for k in m.var_item], dtype=float)
+    if not len(value):  # nothing can finish within the horizon (and nothing mandatory, checked above)
+        return _portfolio(m, value, "optimal", 0.0, time.perf_counter() - t0)
+    res = _solve(m, forced, -value, [], mip_rel_gap, time_limit)
+    if res.status == 2:
+        raise InfeasiblePortfolio(_shortfall_message(m, forced))
+    if res.x is None:
+        raise HitplanError(f"portfolio solve stopped without a solution ({STATUS.get(res.status)}: {res.message})")
+    x, status, gap = res.x, STATUS.get(res.status, "failed"), float(getattr(res, "mip_gap", np.nan) or 0.0)
+    if prefer_early:
+        best = float(value @ np.round(x))
+        # keep the optimal value (to the solver's gap), then start each chosen initiative as early as possible
+        keep = LinearConstraint(value[None, :], best - max(abs(best), 1.0) * mip_rel_gap, np.inf)
+        early = _solve(m, forced, m.var_start.astype(float), [keep], mip_rel_gap, time_limit)
+        if early.x is not None and value @ np.round(early.x) >= best - 1e-9 * max(abs(best), 1.0):
+            x = early.x
+    return _portfolio(m, x, status, gap, time.perf_counter() - t0)
+
+
+def efficient_frontier(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,
+                       horizon_quarters: int, scales: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5),
+                       **solve_options) -> pd.DataFrame:
+    """Optimal portfolio value for each capex budget scaled by ``scales`` (capex budget in dollars over the horizon)."""
+    base = budget_frame(budgets)
+    rows = []
+    for s in scales:
+        scaled = base.assign(capex=base["capex"] * s)
+        row = {"scale": float(s), "capex_budget_usd": float(scaled["capex"].sum(min_count=1))}
+        try:
+            p = solve_portfolio(items, scaled, horizon_quarters=horizon_quarters, **solve_options)
+            row.update(value=p.value, capex_used_usd=float(p.totals["capex_used"].sum()), n_chosen=len(p.chosen),
+                       note="")
+        except InfeasiblePortfolio as err:
+            row.update(value=np.nan, capex_used_usd=np.nan, n_chosen=0, note=str(err))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _scenario_inputs(items: list[Initiative], budgets: pd.DataFrame, change: Mapping, matrix, criteria):
+    """The initiatives and budgets of one scenario: base inputs with ``change`` applied."""
+    unknown = sorted(set(change) - {"values", "weights", "budgets", "budget_scale"})
+    if unknown:
+        raise UsageError(f"unknown scenario keys {unknown}; use values, weights, budgets or budget_scale")
+    values = dict(change.get("values", {}))
+    if "weights" in change:
+        if matrix is None or criteria is None:
+            raise UsageError("a scenario that changes weights needs the criteria matrix and criteria")
+        from hitplan.prioritize.methods import weighted_sum  # same layer; imported here to keep the module light
+
+        values.update(weighted_sum(matrix, criteria.with_weights(change["weights"])).to_dict())
+    new_items = [replace(i, value=float(values.get(i.name, i.value))) for i in items]
+    new_budgets = budget_frame(change["budgets"]) if "budgets" in change else budgets.copy()
+    for r, factor in dict(change.get("budget_scale", {})).items():
+        if r not in RESOURCES:
+            raise UsageError(f"budget_scale names unknown resource {r!r}; use {', '.join(RESOURCES)}")
+        new_budgets[r] = new_budgets[r] * factor
+    return new_items, new_budgets
+
+
+def compare_scenarios(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping,
+                      scenarios: Mapping[str, Mapping], *, horizon_quarters: int, matrix: pd.DataFrame | None = None,
+                      criteria=None, **solve_options) -> pd.DataFrame:
+    """Each scenario's optimal portfolio against the base: value, count, and initiatives added and removed.
+
+    A scenario maps to changes: ``values`` (initiative -> value), ``weights`` (criterion -> weight; values become
+    weighted-sum scores of ``matrix``), ``budgets`` (a replacement) and ``budget_scale`` (resource -> factor).
+    """
+    its, base_budgets = initiatives(items), budget_frame(budgets)
+    base = solve_portfolio(its, base_budgets, horizon_quarters=horizon_quarters, **solve_options)
+    rows = [{"scenario": "base", "value": base.value, "n_chosen": len(base.chosen), "added": [], "removed": [],
+             "moved": [], "note": ""}]
+    base_start = dict(zip(base.schedule["initiative"], base.schedule["start"]))
+    for name, change in scenarios.items():
+        s_items, s_budgets = _scenario_inputs(its, base_budgets, change, matrix, criteria)
+        try:
+            p = solve_portfolio(s_items, s_budgets, horizon_quarters=horizon_quarters, **solve_options)
+        except InfeasiblePortfolio as err:
+            rows.append({"scenario": name, "value": np.nan, "n_chosen": 0, "added": [], "removed": base.chosen,
+                         "moved": [], "note": str(err)})
+            continue
+        start = dict(zip(p.schedule["initiative"], p.schedule["start"]))
+        rows.append({"scenario": name, "value": p.value, "n_chosen": len(p.chosen),
+                     "added": sorted(set(start) - set(base_start)), "removed": sorted(set(base_start) - set(start)),
+                     "moved": sorted(n for n in set(start) & set(base_start) if start[n] != base_start[n]),
+                     "note": ""})
+    return pd.DataFrame(rows)
