@@ -306,6 +306,55 @@ def _add_period_args(sp) -> None:
     sp.add_argument("--as-of", type=_date, dest="as_of", help="the day relative periods count from (default today)")
 
 
+def cmd_score(args) -> int:
+    from hitplan import store
+    from hitplan.periods import resolve_period
+    from hitplan.prioritize import load_criteria
+    from hitplan.prioritize.score import funded_portfolio, load_budgets, ranked_initiatives
+
+    con = store.connect(_store_path(args))
+    try:
+        period = resolve_period(con, args.period, start=args.start, end=args.end, today=args.as_of)
+        criteria = load_criteria(args.weights)
+        ranking = ranked_initiatives(con, period, criteria, method=args.method, samples=args.samples, seed=args.seed)
+        portfolio = None
+        if args.budget and not ranking.empty:
+            portfolio = funded_portfolio(con, ranking, load_budgets(Path(args.budget)), time_limit=args.time_limit)
+    finally:
+        con.close()
+    if args.format == "json":
+        out = {"period": period.label, "method": args.method, "ranking": json.loads(ranking.to_json(orient="records"))}
+        if portfolio is not None:
+            out["portfolio"] = {"status": portfolio.status, "mip_gap": portfolio.mip_gap, "value": portfolio.value,
+                                "roadmap": json.loads(portfolio.roadmap().to_json(orient="records")),
+                                "totals": json.loads(portfolio.totals.reset_index().to_json(orient="records"))}
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    if ranking.empty:
+        print("no open initiatives in the store (load them: hitplan ingest initiatives FILE)")
+        return 0
+    print(f"initiatives ranked by {args.method} - evidence over {period.label} ({period.start} to {period.end}, end excluded)")
+    rows = [[r.rank, r.initiative_id, r.name[:44], f"{r.score:.3f}", f"{r.p_top_quartile:.0%}", r.why]
+            for r in ranking.itertuples(index=False)]
+    print(_table(["rank", "id", "initiative", "score", "P(top 25%)", "top contributions (weighted)"], rows))
+    if portfolio is None:
+        print("\nto choose the funded portfolio and roadmap: --budget FILE (see hitplan/prioritize/budget_example.yaml)")
+        return 0
+    print(f"\nfunded portfolio ({portfolio.status}, gap {portfolio.mip_gap:.2%}): {len(portfolio.chosen)} of "
+          f"{len(ranking)} initiatives, total score {portfolio.value:.2f}")
+    road = portfolio.roadmap()
+    print(_table(["initiative", "start", "finish", "capex", "opex in horizon", "staff hours"],
+                 [[r.initiative, r.start_quarter, r.finish_quarter, f"{r.capex_usd:,.0f}", f"{r.opex_usd:,.0f}",
+                   f"{r.hours:,.0f}"] for r in road.itertuples(index=False)]))
+    t = portfolio.totals.reset_index()
+    print("\nagainst the budgets:")
+    print(_table(list(t.columns), [[v if isinstance(v, str) else f"{v:,.0f}" for v in row] for row in t.itertuples(index=False)]))
+    left = sorted(set(ranking["initiative_id"]) - set(portfolio.chosen))
+    if left:
+        print(f"\nnot funded: {', '.join(left)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hitplan.schema import feeds
 
@@ -392,6 +441,24 @@ def build_parser() -> argparse.ArgumentParser:
              "One status per area (on target / watch / off target) with the two or three KPIs that drive it; "
              "thresholds and benchmarks come from hitplan/kpi/config.yaml.")
     _add_period_args(sp)
+    sp.add_argument("--format", choices=["table", "json"], default="table")
+
+    sp = add("score", "rank the candidate initiatives from the store's evidence and choose the funded portfolio",
+             cmd_score,
+             "Score every open initiative on criteria computed from the store (clinical impact, risk reduction, "
+             "operational effect, NPV, reach, alignment, confidence, cost), show why each ranks where it does and "
+             "how robust that is to the weights, and with --budget choose the portfolio and start quarters that "
+             "maximize total score within each fiscal year's capex, opex and staff hours.")
+    sp.add_argument("--period", help="evidence period (default: the last 12 months)")
+    sp.add_argument("--start", type=_date, help="first day of the evidence period")
+    sp.add_argument("--end", type=_date, help="day after the evidence period")
+    sp.add_argument("--as-of", type=_date, help="the day the data runs to (default today)")
+    sp.add_argument("--weights", metavar="FILE.yaml", help="criteria and weights (default hitplan/prioritize/criteria.yaml)")
+    sp.add_argument("--method", choices=["weighted_sum", "topsis"], default="weighted_sum")
+    sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year: capex, opex, hours")
+    sp.add_argument("--samples", type=int, default=2000, help="weight samples for the robustness figures (default 2000)")
+    sp.add_argument("--seed", type=int, default=7, help="random seed of the weight samples (default 7)")
+    sp.add_argument("--time-limit", type=float, default=60.0, help="seconds the portfolio solver may take (default 60)")
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("schema", "print the feed reference (columns, types, rules) for bringing your own data", cmd_schema)

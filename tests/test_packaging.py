@@ -29,7 +29,7 @@ def test_environment_yml_matches_pyproject():
 
 
 @pytest.mark.parametrize(
-    "command", ["", "init", "ingest", "synth", "demo", "status", "rejects", "schema", "kpi", "scorecard"]
+    "command", ["", "init", "ingest", "synth", "demo", "status", "rejects", "schema", "kpi", "scorecard", "score"]
 )
 def test_every_command_has_help_with_exit_codes(command):
     args = [sys.executable, "-m", "hitplan"] + ([command] if command else []) + ["--help"]

@@ -93,3 +93,37 @@ def test_planted_priorities_rank_in_the_top_quartile_under_default_weights(tmp_p
     risk = m.set_index("initiative_id")["risk_reduction"]
     assert risk[switch] >= 5 * len(truth["eos_switch_stack"]["system_ids"])
     assert risk[kev] >= 2 * len(truth["overdue_kev"]["findings"])
+
+
+def test_hitplan_score_ranks_explains_and_funds_within_every_budget(tmp_path_factory, monkeypatch, cli):
+    """`hitplan score --budget` on a small demo store: a ranked, explained list and a funded portfolio whose
+    totals stay within every fiscal year's capex, opex and staff hours."""
+    import json
+    from pathlib import Path
+
+    from hitplan.pipeline import build_demo
+
+    base = tmp_path_factory.mktemp("score")
+    monkeypatch.setenv("HITPLAN_KEY_FILE", str(base / "key"))
+    build_demo(base / "files", base / "s.duckdb", scale=0.1)
+    budget = Path(__file__).resolve().parents[1] / "hitplan" / "prioritize" / "budget_example.yaml"
+    code, out, err = cli("score", "--store", base / "s.duckdb", "--as-of", "2026-09-30", "--budget", budget,
+                         "--samples", "300", "--format", "json")
+    assert code == 0, err
+    res = json.loads(out)
+    ranks = [r["rank"] for r in res["ranking"]]
+    assert ranks == sorted(ranks) and len(ranks) == 25
+    assert all(r["why"] and 0 <= r["p_top_quartile"] <= 1 for r in res["ranking"])
+    pf = res["portfolio"]
+    assert pf["status"] == "optimal" and pf["roadmap"]
+    for year in pf["totals"]:
+        for resource in ("capex", "opex", "hours"):
+            assert year[f"{resource}_used"] <= year[f"{resource}_budget"] + 1e-6, (year, resource)
+    funded = {r["initiative"] for r in pf["roadmap"]}
+    assert len(funded) < 25  # the budgets bind: a choice was made
+    code, out, _ = cli("score", "--store", base / "s.duckdb", "--as-of", "2026-09-30", "--samples", "300")
+    assert code == 0 and "rank" in out and "--budget FILE" in out
+    bad = base / "weights.yaml"
+    bad.write_text("criteria:\n  cost: {direction: cost, weight: 0.5}\n  reach: {direction: benefit, weight: 0.3}\n")
+    code, _, err = cli("score", "--store", base / "s.duckdb", "--weights", bad)
+    assert code == 2 and "sum to 0.8" in err
