@@ -35,6 +35,8 @@ def test_good_file_loads_with_json_summary(tmp_path, store_path, cli):
     res = json.loads(out.strip())
     assert (res["feed"], res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == ("incidents", 2, 2, 0)
     assert res["profile"] == "canonical"
+    # no systems loaded yet: both rows are kept and counted as unlinked
+    assert (res["rows_unlinked"], res["unlinked"]) == (2, {"system_id": 2})
     rows = query(store_path, "select number, priority, state, resolved_at is null from incidents order by number")
     assert rows == [("INC001", 2, "closed", False), ("INC002", 3, "in_progress", True)]
 

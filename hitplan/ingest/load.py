@@ -379,10 +379,7 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
                         f"where t._load_id <> {load_id} and {on}") or 0
         )
     result.rows_rejected = int(scalar(con, "select count(*) from rejects where load_id = ?", [load_id]))
-    result.unlinked = _unlinked(con, feed, load_id)
-    if result.unlinked:
-        result.rows_unlinked = int(scalar(con, f"select count(*) from {table} c where c._load_id = {load_id} and ("
-                                               + _unlinked_any(feed) + ")"))
+    result.unlinked, result.rows_unlinked = _unlinked(con, feed, load_id)
     if result.rows_read >= 4 and result.rows_rejected * 2 > result.rows_read:
         result.warnings.append(
             f"most rows were rejected ({result.rows_rejected:,} of {result.rows_read:,}): is this the right feed and "
@@ -459,32 +456,20 @@ def _reject_duplicates(con, feed: Feed) -> None:
     )
 
 
-def _unlinked_any(feed: Feed) -> str:
-    parts = []
+def _unlinked(con, feed: Feed, load_id: int) -> tuple[dict[str, int], int]:
+    """Rows of this load naming a key their linked feed lacks: per link column, and in all (one scan)."""
+    tests = {}
     for col in feed.columns:
         if col.link:
             table, key = col.link.split(".")
-            parts.append(
-                f"(c.{quote_ident(col.name)} is not null and c.{quote_ident(col.name)} not in "
-                f"(select {quote_ident(key)} from {quote_ident(table)} where {quote_ident(key)} is not null))"
-            )
-    return " or ".join(parts) or "false"
-
-
-def _unlinked(con, feed: Feed, load_id: int) -> dict[str, int]:
-    """Per link column, how many loaded rows name a key the linked feed does not have."""
-    out = {}
-    for col in feed.columns:
-        if not col.link:
-            continue
-        table, key = col.link.split(".")
-        n = scalar(
-            con,
-            f"select count(*) from {quote_ident(feed.name)} c where c._load_id = {load_id} "
-            f"and c.{quote_ident(col.name)} is not null "
-            f"and c.{quote_ident(col.name)} not in (select {quote_ident(key)} from {quote_ident(table)} "
-            f"where {quote_ident(key)} is not null)",
-        )
-        if n:
-            out[col.name] = int(n)
-    return out
+            c = f"c.{quote_ident(col.name)}"
+            tests[col.name] = (f"{c} is not null and {c} not in "
+                               f"(select {quote_ident(key)} from {quote_ident(table)} where {quote_ident(key)} is not null)")
+    if not tests:
+        return {}, 0
+    counts = ", ".join(f"count(*) filter (where {t})" for t in tests.values())
+    any_link = " or ".join(f"({t})" for t in tests.values())
+    row = con.execute(f"select {counts}, count(*) filter (where {any_link}) from {quote_ident(feed.name)} c "
+                      f"where c._load_id = {load_id}").fetchall()[0]
+    per_column = {name: int(n) for name, n in zip(tests, row[:-1]) if n}
+    return per_column, int(row[-1])

@@ -165,6 +165,13 @@ def _match(prof: Profile, feed: Feed, columns: list[str]) -> tuple[dict[str, str
     return mapping, [c for c in columns if c not in used]
 
 
+def _single_column_hint(columns: list[str]) -> str:
+    """A hint for a header that split into one column: usually not a table, or another delimiter."""
+    if len(columns) != 1:
+        return ""
+    return " (the file has a single column: is it a table, delimited by comma, semicolon or tab?)"
+
+
 def _missing_required(feed: Feed, mapping: dict[str, str]) -> list[str]:
     return [c.name for c in feed.columns if c.required and c.name not in mapping]
 
@@ -203,7 +210,7 @@ def detect(feed: Feed, columns: list[str], *, file: str) -> Profile:
         f"{p.name} lacks {', '.join(sorted(set(m))) or 'nothing required but has unknown columns'}"
         for _, _, p, m in ranked
     )
-    hint = " (the file has a single column: is it a table, delimited by comma, semicolon or tab?)" if len(columns) == 1 else ""
+    hint = _single_column_hint(columns)
     raise InputError(
         f"the header does not match any profile for the {feed.name} feed{hint}; closest: {lines}. "
         f"Rename the columns as in docs/feeds.md or pick one with --profile",
@@ -221,9 +228,7 @@ def column_map(
     mapping, unknown = _match(prof, feed, columns)
     missing = _missing_required(feed, mapping)
     if missing:
-        hint = ""
-        if len(columns) == 1:
-            hint = " (the file has a single column: is it a table, delimited by comma, semicolon or tab?)"
+        hint = _single_column_hint(columns)
         raise InputError(
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for the {feed.name} feed"
             f"{hint} (profile {prof.name}); found {', '.join(columns[:12])}{'…' if len(columns) > 12 else ''}. "
