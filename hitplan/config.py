@@ -13,6 +13,10 @@ ENV_KEY = "HITPLAN_PSEUDONYM_KEY"
 ENV_KEY_FILE = "HITPLAN_KEY_FILE"
 ENV_GROUP = "HITPLAN_SHARE_GROUP"
 ENV_MEMORY = "HITPLAN_MEMORY_LIMIT"
+ENV_LOCK_WAIT = "HITPLAN_LOCK_WAIT"
+
+# How long opening the store waits for another process's hold (a snapshot copy, a load) before giving up.
+DEFAULT_LOCK_WAIT = 120.0
 
 # DuckDB's own working memory; with spilling to disk this keeps ingest at scale 100 under 2 GB RSS.
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -56,3 +60,11 @@ def memory_limit() -> str:
 def share_group() -> str | None:
     """A group to grant read access to the store and reports ($HITPLAN_SHARE_GROUP), if any."""
     return os.environ.get(ENV_GROUP) or None
+
+
+def lock_wait() -> float:
+    """Seconds to wait for the store when another process holds it ($HITPLAN_LOCK_WAIT, default 120)."""
+    try:
+        return max(0.0, float(os.environ.get(ENV_LOCK_WAIT, DEFAULT_LOCK_WAIT)))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT

@@ -93,12 +93,14 @@ def period_from_text(text: str, start_month: int, today: dt.date) -> Period:
         s = dt.date(y, mo, 1)
         return Period(f"{y:04d}-{mo:02d}", s, add_months(s, 1))
     if low == "last-month":
-        s = add_months(today, -1)
+        s = add_months(today, 0 if today == _month_end(today) else -1)
         return Period(f"{s:%Y-%m}", s, add_months(s, 1))
     if low == "last-quarter":
         fy_start = fiscal_year_start(fy_now, start_month)
         q_now = ((today.year * 12 + today.month) - (fy_start.year * 12 + fy_start.month)) // 3 + 1
         fy, q = (fy_now, q_now - 1) if q_now > 1 else (fy_now - 1, 4)
+        if today == add_months(fiscal_quarter_start(fy_now, q_now, start_month), 3) - dt.timedelta(days=1):
+            fy, q = fy_now, q_now  # on its last day the quarter is complete
         s = fiscal_quarter_start(fy, q, start_month)
         return Period(f"FY{fy}Q{q}", s, add_months(s, 3))
     if low in ("this-fy", "ytd"):
@@ -124,9 +126,10 @@ def resolve_period(
 ) -> Period:
     """The period asked for, on the hospital's fiscal calendar; ``today`` (default: the real date) anchors relative labels.
 
-    ``last-12-months`` is the twelve complete calendar months before ``today`` (including the month of
-    ``today`` when ``today`` is its last day); ``last-month`` and ``last-quarter`` are the calendar month and
-    the fiscal quarter before the one ``today`` falls in; ``this-fy``/``ytd`` runs from the start of the fiscal
+    Relative labels name the latest complete span: ``last-12-months`` is the twelve complete calendar months
+    before ``today``, ``last-month`` and ``last-quarter`` the calendar month and the fiscal quarter before the
+    one ``today`` falls in (each including the span ``today`` falls in when ``today`` is its last day, so a
+    store whose data runs to 2026-09-30 has FY2027Q1 as its last quarter); ``this-fy``/``ytd`` runs from the start of the fiscal
     year through ``today``. With neither a label nor dates, the period is ``last-12-months``.
     """
     today = today or dt.date.today()
@@ -139,3 +142,19 @@ def resolve_period(
             raise UsageError(f"--end ({end}) must be after --start ({start}); the end day is excluded")
         return Period(f"{start.isoformat()} to {(end - dt.timedelta(days=1)).isoformat()}", start, end)
     return period_from_text(text or "last-12-months", fiscal_year_start_month(con), today)
+
+
+ACTIVITY_FEEDS = ("incidents", "usage", "costs")
+
+
+def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The last day the store's activity feeds (incidents, usage, ledger) have data for; None when all are empty.
+
+    Reports default their as-of date to this, so that "last-quarter" on a store loaded to 2026-09-30 is the
+    quarter that ends then, whatever day the report runs.
+    """
+    from hitplan.schema import feeds
+
+    parts = [f"select max({feeds()[f].date_column})::date as d from {f}" for f in ACTIVITY_FEEDS]
+    rows = con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()
+    return rows[0][0] if rows and rows[0][0] else None

@@ -55,3 +55,28 @@ def query(path: Path, sql: str, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """One small demo hospital (scale 0.2) built once per test session and shared read-only:
+    (store path, ground truth, the last day of its data)."""
+    import datetime as dt
+    import os
+
+    from hitplan.pipeline import build_demo
+
+    base = tmp_path_factory.mktemp("session-demo")
+    old = os.environ.get("HITPLAN_KEY_FILE")
+    os.environ["HITPLAN_KEY_FILE"] = str(base / "key")
+    try:
+        build_demo(base / "files", base / "demo.duckdb", scale=0.2)
+    finally:
+        if old is None:
+            os.environ.pop("HITPLAN_KEY_FILE", None)
+        else:
+            os.environ["HITPLAN_KEY_FILE"] = old
+    from hitplan.synth import GroundTruth
+
+    truth = GroundTruth.load(base / "files" / "ground_truth.json")
+    return base / "demo.duckdb", truth, dt.date.fromisoformat(truth.end)

@@ -47,6 +47,11 @@ def test_relative_periods():
     assert (l12.start, l12.end) == (D(2025, 11, 1), D(2026, 11, 1))
     l12 = period_from_text("last-12-months", 7, D(2026, 9, 30))  # a month's last day completes it
     assert (l12.start, l12.end) == (D(2025, 10, 1), D(2026, 10, 1))
+    lq = period_from_text("last-quarter", 7, D(2026, 9, 30))  # and a quarter's last day completes the quarter
+    assert lq.label == "FY2027Q1"
+    lq = period_from_text("last-quarter", 7, D(2026, 9, 29))
+    assert lq.label == "FY2026Q4"
+    assert period_from_text("last-month", 7, D(2026, 9, 30)).label == "2026-09"
 
 
 def test_calendar_fiscal_year():

@@ -65,7 +65,8 @@ def test_missing_store_says_how_to_create_one(tmp_path, cli):
     assert code == 4 and "hitplan init" in err
 
 
-def test_a_writer_elsewhere_gives_a_locked_message(store_path, tmp_path, cli):
+def test_a_writer_elsewhere_gives_a_locked_message(store_path, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("HITPLAN_LOCK_WAIT", "1")
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(store_path)!r}); print('ok', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True,
@@ -76,7 +77,7 @@ def test_a_writer_elsewhere_gives_a_locked_message(store_path, tmp_path, cli):
             store.connect(store_path, read_only=False)
         f = write_csv(tmp_path / "v.csv", ["vendor_id", "name"], [["V1", "Acme"]])
         code, _, err = cli("ingest", "vendors", f)
-        assert code == 4 and "being written by another process" in err
+        assert code == 4 and "held by another process" in err and "waiting for store" in err
     finally:
         holder.kill()
         holder.wait()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import grp
 import os
 import re
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -33,19 +35,29 @@ def code_version() -> int:
     return migrations()[-1][0]
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            raise StoreLockedError(
-                f"store {path} is being written by another process (an ingest or refresh); "
-                "wait for it to finish, then retry"
-            ) from exc
-        raise StoreError(f"cannot open store {path}: {text.splitlines()[0]}") from exc
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from exc
+def _open(path: Path, read_only: bool, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting up to ``wait`` seconds while another process holds it (one notice on stderr)."""
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise StoreError(f"cannot open store {path}: {text.splitlines()[0]}") from exc
+            if time.monotonic() >= deadline:
+                raise StoreLockedError(
+                    f"store {path} is held by another process (an ingest, a refresh or a snapshot copy); "
+                    "wait for it to finish, then retry (or raise $HITPLAN_LOCK_WAIT)"
+                ) from exc
+            if not told:
+                print(f"hitplan: waiting for store {path}, held by another process", file=sys.stderr)
+                told = True
+            time.sleep(0.5)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from exc
     # DuckDB draws its own progress bar on stdout, which would corrupt --format json output.
     con.execute("set enable_progress_bar = false")
     return con
@@ -98,7 +110,7 @@ def init(path: Path | None = None) -> tuple[int, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     old_umask = os.umask(0o077)
     try:
-        con = _open(path, read_only=False)
+        con = _open(path, read_only=False, wait=config.lock_wait())
     finally:
         os.umask(old_umask)
     try:
@@ -136,7 +148,7 @@ def connect(path: Path | None = None, *, read_only: bool = True) -> duckdb.DuckD
     path = Path(path or config.default_store())
     if not path.exists():
         raise StoreError(f"no store at {path}; run `hitplan init` (or `hitplan demo`) first")
-    con = _open(path, read_only=read_only)
+    con = _open(path, read_only=read_only, wait=config.lock_wait())
     try:
         _check_version(path, schema_version(con))
     except StoreError:
