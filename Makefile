@@ -4,11 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench docs clean help
+.PHONY: demo test bench docs lab chrome clean help
 
 help:
 	@echo "make demo   - create .venv, build the synthetic demo hospital's store (data/hitplan.duckdb)"
 	@echo "make test   - create .venv if needed and run the whole test suite"
+	@echo "make lab    - open JupyterLab on notebooks/ with the project's kernel (demo store by default)"
 	@echo "make bench  - run the benchmarks (large: builds the scale-100 hospital in temp folders)"
 	@echo "make docs   - regenerate docs/feeds.md from the schema"
 
@@ -18,14 +19,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The demo hospital's data runs to 2026-09-30 (hitplan synth's default window), hence --as-of.
-demo: $(STAMP)
+# Chrome/Chromium for the PDF and the deck's chart images: found, or installed (Debian's package as root,
+# else plotly_get_chrome where the internet is reachable); without one, reports are HTML only.
+chrome: $(STAMP)
+	$(BIN)/python -m hitplan.report.browser --install
+
+# The demo hospital's data runs to 2026-09-30; periods default to the last day with data.
+demo: $(STAMP) chrome
 	$(BIN)/hitplan demo
 	$(BIN)/hitplan status
-	$(BIN)/hitplan scorecard --as-of 2026-09-30
+	$(BIN)/hitplan scorecard
+	$(BIN)/hitplan report --period last-quarter
 
-test: $(STAMP)
+test: $(STAMP) chrome
 	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py

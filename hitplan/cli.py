@@ -19,6 +19,9 @@ EXIT_CODES = """exit codes:
   2  usage error (unknown command, feed, profile or option)
   3  input error (a file cannot be loaded: not a table, missing columns, unreadable)
   4  store error (missing, locked by another writer, or of another schema version)
+  5  Chrome/Chromium missing (needed for images and PDF: apt-get install chromium, or plotly_get_chrome)
+  6  report failed (a notebook or an export; the previous report is left as it was)
+  7  another report run is writing the same report folder
   130 interrupted (Ctrl-C); the store is left as it was"""
 
 
@@ -204,9 +207,10 @@ def cmd_schema(args) -> int:
 
 
 def _period(con, args):
-    from hitplan.periods import resolve_period
+    from hitplan.periods import latest_data_date, resolve_period
 
-    return resolve_period(con, args.period, start=args.start, end=args.end, today=args.as_of)
+    return resolve_period(con, args.period, start=args.start, end=args.end,
+                          today=args.as_of or latest_data_date(con))
 
 
 def _records(df) -> list[dict]:
@@ -298,50 +302,65 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
-def _add_period_args(sp) -> None:
+def _add_period_args(sp, default: str = "last-12-months") -> None:
     sp.add_argument("--period", metavar="P", help="FY2027, FY2027Q1, 2027Q1, 2026-03, last-quarter, last-month, "
-                                                  "this-fy, ytd or last-12-months (default)")
+                                                  f"this-fy, ytd or last-12-months (default {default})")
     sp.add_argument("--start", type=_date, help="first day (with --end)")
     sp.add_argument("--end", type=_date, help="day after the last day (end excluded)")
-    sp.add_argument("--as-of", type=_date, dest="as_of", help="the day relative periods count from (default today)")
+    sp.add_argument("--as-of", type=_date, dest="as_of", help="the day relative periods count from (default: the last day with data in the store)")
 
 
 def cmd_score(args) -> int:
     from hitplan import store
     from hitplan.periods import resolve_period
     from hitplan.prioritize import load_criteria
-    from hitplan.prioritize.score import funded_portfolio, load_budgets, ranked_initiatives
+    from hitplan.prioritize.score import (
+        funded_portfolio, load_budgets, load_scenarios, ranked_initiatives, scenario_comparison,
+    )
 
+    if args.scenario and not args.budget:
+        raise UsageError("--scenario compares funded portfolios: give the base budgets with --budget FILE "
+                         "(see hitplan/prioritize/budget_example.yaml)")
+    scenarios = load_scenarios(args.scenario) if args.scenario else []
     con = store.connect(_store_path(args))
     try:
-        period = resolve_period(con, args.period, start=args.start, end=args.end, today=args.as_of)
+        period = _period(con, args)
         criteria = load_criteria(args.weights)
         ranking = ranked_initiatives(con, period, criteria, method=args.method, samples=args.samples, seed=args.seed)
-        portfolio = None
+        portfolio = comparison = None
         if args.budget and not ranking.empty:
-            portfolio = funded_portfolio(con, ranking, load_budgets(Path(args.budget)), time_limit=args.time_limit)
+            budgets = load_budgets(Path(args.budget))
+            portfolio = funded_portfolio(con, ranking, budgets, time_limit=args.time_limit)
+            if scenarios:
+                comparison = scenario_comparison(con, period, criteria, budgets, scenarios, method=args.method,
+                                                 samples=args.samples, seed=args.seed, time_limit=args.time_limit)
     finally:
         con.close()
     if args.format == "json":
         out = {"period": period.label, "method": args.method, "ranking": json.loads(ranking.to_json(orient="records"))}
         if portfolio is not None:
             out["portfolio"] = {"status": portfolio.status, "mip_gap": portfolio.mip_gap, "value": portfolio.value,
+                                "delivered_value": portfolio.delivered_value,
                                 "roadmap": json.loads(portfolio.roadmap().to_json(orient="records")),
                                 "totals": json.loads(portfolio.totals.reset_index().to_json(orient="records"))}
+        if comparison is not None:
+            out["scenarios"] = {"summary": _records(comparison.summary), "usage": _records(comparison.usage),
+                                "changes": _records(comparison.changes)}
         print(json.dumps(out, indent=2, default=str))
         return 0
     if ranking.empty:
         print("no open initiatives in the store (load them: hitplan ingest initiatives FILE)")
         return 0
     print(f"initiatives ranked by {args.method} - evidence over {period.label} ({period.start} to {period.end}, end excluded)")
-    rows = [[r.rank, r.initiative_id, r.name[:44], f"{r.score:.3f}", f"{r.p_top_quartile:.0%}", r.why]
-            for r in ranking.itertuples(index=False)]
-    print(_table(["rank", "id", "initiative", "score", "P(top 25%)", "top contributions (weighted)"], rows))
+    rows = [[r.rank, r.initiative_id, r.name[:44], f"{r.score:.3f}", f"{r.p_top_quartile:.0%}", f"{r.urgency:.2f}",
+             r.why] for r in ranking.itertuples(index=False)]
+    print(_table(["rank", "id", "initiative", "score", "P(top 25%)", "urgency", "top contributions (weighted)"], rows))
     if portfolio is None:
         print("\nto choose the funded portfolio and roadmap: --budget FILE (see hitplan/prioritize/budget_example.yaml)")
         return 0
     print(f"\nfunded portfolio ({portfolio.status}, gap {portfolio.mip_gap:.2%}): {len(portfolio.chosen)} of "
-          f"{len(ranking)} initiatives, total score {portfolio.value:.2f}")
+          f"{len(ranking)} initiatives, total score {portfolio.value:.2f} ({portfolio.delivered_value:.2f} as "
+          "delivered: discounted by start quarter, more for urgent ones)")
     road = portfolio.roadmap()
     print(_table(["initiative", "start", "finish", "capex", "opex in horizon", "staff hours"],
                  [[r.initiative, r.start_quarter, r.finish_quarter, f"{r.capex_usd:,.0f}", f"{r.opex_usd:,.0f}",
@@ -352,16 +371,209 @@ def cmd_score(args) -> int:
     left = sorted(set(ranking["initiative_id"]) - set(portfolio.chosen))
     if left:
         print(f"\nnot funded: {', '.join(left)}")
+    if comparison is not None:
+        _print_scenarios(comparison)
+    return 0
+
+
+def _print_scenarios(comparison) -> None:
+    """The scenario comparison as three tables: summary, budget use per fiscal year, and what changes."""
+    print("\nscenarios side by side:")
+    print(_table(["scenario", "method", "status", "funded", "total score", "delivered", "what it changes"],
+                 [[r.scenario, r.method, r.status, f"{r.funded} of {r.candidates}", _cell(r.value), _cell(r.delivered_value),
+                   (r.note or r.description)[:70]] for r in comparison.summary.itertuples(index=False)]))
+    print("\nbudget use per fiscal year (used / budget):")
+    u = comparison.usage
+    print(_table(["scenario", "fiscal year", "capex", "opex", "staff hours"],
+                 [[r.scenario, r.fiscal_year] + [f"{_cell(getattr(r, k + '_used'), True)} / "
+                                                  f"{_cell(getattr(r, k + '_budget'), True)}" for k in ("capex", "opex", "hours")]
+                  for r in u.itertuples(index=False)]))
+    c = comparison.changes
+    if c.empty:
+        print("\nthe same initiatives are funded, starting in the same quarters, in every scenario")
+        return
+    print("\nwhat changes (start quarter per scenario; blank = not funded):")
+    print(_table(list(c.columns), [list(r) for r in c.itertuples(index=False)]))
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def cmd_report(args) -> int:
+    from hitplan.report.run import FORMATS, run_report
+
+    params = dict(args.param or [])
+    for key in ("hospital", "kpi_config", "weights", "budget"):
+        value = getattr(args, key)
+        if value is not None:
+            params[key] = str(Path(value).resolve()) if key != "hospital" else value
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip()) if args.formats else FORMATS
+    only = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+    result = run_report(store=_store_path(args), period=args.period, start=args.start, end=args.end,
+                        as_of=args.as_of, only=only, formats=formats, jobs=args.jobs,
+                        out=Path(args.out) if args.out else None, cell_timeout=args.cell_timeout, params=params,
+                        progress=_progress(args.quiet))
+    m = result.manifest
+    print(f"wrote {result.folder} in {m['seconds']:.0f} s: {len(m['notebooks'])} report(s)"
+          + "".join(f", {f}" for f in ("board_pack.pdf", "board_deck.pptx") if f in m["files"])
+          + f"; open {result.folder / 'index.html'}")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _pct(v) -> str:
+    return "" if v is None or v != v else f"{v:.0f} %"
+
+
+def _num(v, fmt: str = ".2f") -> str:
+    return "" if v is None or v != v else format(v, fmt)
+
+
+def cmd_forecast(args) -> int:
+    from hitplan import store
+    from hitplan.forecast import (
+        anomaly_precision_recall,
+        cost_anomalies,
+        incident_themes,
+        incident_volume_forecast,
+        outage_reliability,
+        outage_risk,
+        planted_cost_anomalies,
+    )
+    from hitplan.periods import latest_data_date, resolve_period
+
+    truth = None
+    if args.truth:
+        from hitplan.synth import GroundTruth
+
+        try:
+            truth = GroundTruth.load(Path(args.truth))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"--truth {args.truth}: not a synthetic hospital's ground_truth.json ({exc})") from None
+    con = store.connect(_store_path(args))
+    try:
+        as_of = args.as_of or latest_data_date(con)
+        if as_of is None:
+            raise UsageError("the store has no incidents to forecast from; load them: hitplan ingest incidents FILE")
+        period = resolve_period(con, args.period, start=args.start, end=args.end, today=as_of)
+        volume = {by: incident_volume_forecast(con, as_of, horizon=args.horizon, by=by, seed=args.seed)
+                  for by in ("system", "category")}
+        anomalies = cost_anomalies(con, period)
+        themes = incident_themes(con, period, n_themes=args.themes, seed=args.seed)
+        risk = outage_risk(con, as_of, seed=args.seed)
+    finally:
+        con.close()
+    pr = anomaly_precision_recall(anomalies, planted_cost_anomalies(truth, period)) if truth is not None else None
+    if args.format == "json":
+        def block(df, **extra):
+            return {"records": _records(df), "source": df.attrs.get("source", ""), "note": df.attrs.get("note"),
+                    **extra}
+
+        out = {"as_of": as_of.isoformat(),
+               "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+               "incident_volume": {by: block(df, backtest=df.attrs.get("backtest", [])) for by, df in volume.items()},
+               "cost_anomalies": block(anomalies, precision_recall=None if pr is None else _records(pr)),
+               "incident_themes": block(themes),
+               "outage_risk": block(risk, backtest=risk.attrs.get("backtest", {}))}
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    print(f"forecasts as of {as_of} (data to that day); patterns over {period.label} ({period.start} to {period.end}, "
+          "end excluded)")
+    for by, df in volume.items():
+        print(f"\n## incident volume per {by}, next {args.horizon} quarters (80 % interval)")
+        bt = df.attrs.get("backtest", [])
+        if bt:
+            print("rolling-origin backtest, model vs seasonal-naive baseline (MASE < 1 beats the in-sample "
+                  "seasonal-naive error; lower is better):")
+            print(_table(["horizon", "forecasts", "MASE model", "MASE baseline", "coverage model",
+                          "coverage baseline"],
+                         [[r["horizon"], r["forecasts"], _num(r["model_mase"]), _num(r["baseline_mase"]),
+                           _pct(r["model_coverage_pct"]), _pct(r["baseline_coverage_pct"])] for r in bt]))
+            overall = bt[-1]
+            verdict = "beats" if overall["model_mase"] < overall["baseline_mase"] else "does NOT beat"
+            print(f"overall the model {verdict} the baseline; each series shows the one that won its own backtest")
+        if df.attrs.get("note"):
+            print(f"note: {df.attrs['note']}")
+        if not df.empty:
+            first = df[df["horizon"] == 1].sort_values(["forecast", "series_id"], ascending=[False, True],
+                                                        na_position="last")
+            shown = first.head(args.limit)
+            print(_table([by, "quarter", "forecast", "80 % interval", "shown", "MASE model", "MASE baseline"],
+                         [[str(r.series_name)[:44], r.quarter, _num(r.forecast, ".0f"),
+                           "" if r.lower != r.lower else f"{r.lower:.0f}-{r.upper:.0f}",
+                           r.shown or r.status, _num(r.model_mase), _num(r.baseline_mase)]
+                          for r in shown.itertuples(index=False)]))
+            if len(first) > args.limit:
+                print(f"({len(first) - args.limit} more {by} series; --format json for all quarters and series)")
+        print(f"source: {df.attrs.get('source', '')}")
+    print(f"\n## cost anomalies posted in {period.label}: {len(anomalies)} ledger lines to check")
+    if anomalies.attrs.get("note"):
+        print(f"note: {anomalies.attrs['note']}")
+    if not anomalies.empty:
+        print(_table(["posted", "entry", "vendor", "amount", "anomaly", "reason"],
+                     [[_cell(r.posting_date), r.entry_id, str(r.vendor_name or r.vendor_id)[:28], f"{r.amount:,.2f}",
+                       r.anomaly, r.reason] for r in anomalies.itertuples(index=False)]))
+    if pr is not None:
+        print("against the synthetic hospital's planted anomalies (--truth):")
+        print(_table(["kind", "planted", "found", "recall", "flagged", "of them planted", "precision"],
+                     [[r.kind, r.planted, r.found, _pct(r.recall_pct), r.flagged, r.flagged_planted,
+                       _pct(r.precision_pct)] for r in pr.itertuples(index=False)]))
+    else:
+        print("precision/recall need labelled anomalies: give --truth ground_truth.json of a synthetic hospital")
+    print(f"source: {anomalies.attrs.get('source', '')}")
+    print(f"\n## incident themes in {period.label}")
+    if themes.attrs.get("note"):
+        print(f"note: {themes.attrs['note']}")
+    if not themes.empty:
+        print(_table(["theme", "top terms", "incidents", "share", "top systems"],
+                     [[r.theme, r.top_terms, r.incidents, _pct(r.share_pct), r.top_systems]
+                      for r in themes.itertuples(index=False)]))
+        for r in themes.itertuples(index=False):
+            print(f"  {r.theme}. e.g. {r.examples}")
+    print(f"source: {themes.attrs.get('source', '')}")
+    print("\n## outage risk: probability of a P1/P2 incident next quarter per system")
+    b = risk.attrs.get("backtest")
+    if b:
+        print(f"backtest: {b['forecasts']} forecasts, {b['events']} events; Brier score model {b['brier_model']:.4f} "
+              f"vs base rate {b['brier_base_rate']:.4f} (skill {b['brier_skill_pct']:.0f} %, lower Brier is better); "
+              f"shown: {b['shown']}")
+        rel = outage_reliability(risk)
+        print(_table(["model probability", "forecasts", "mean predicted", "observed", "base rate"],
+                     [[r.bin, r.forecasts, _pct(r.mean_predicted_pct), _pct(r.observed_pct), _pct(r.base_rate_pct)]
+                      for r in rel.itertuples(index=False)]))
+    if risk.attrs.get("note"):
+        print(f"note: {risk.attrs['note']}")
+    if not risk.empty:
+        print(_table(["system", "tier", "quarter", "probability", "shown", "P1/P2 last 4 q", "drivers"],
+                     [[str(r.system_name)[:44], _cell(r.criticality_tier, True), r.quarter, _pct(100 * r.probability),
+                       r.shown or r.status, r.p1_p2_last_4_quarters, r.drivers]
+                      for r in risk.head(args.limit).itertuples(index=False)]))
+        if len(risk) > args.limit:
+            print(f"({len(risk) - args.limit} more systems; --format json for all)")
+    print(f"source: {risk.attrs.get('source', '')}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     from hitplan.schema import feeds
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", metavar="PATH", help=f"the DuckDB store (default ${config.ENV_STORE} or data/hitplan.duckdb)")
-    common.add_argument("--debug", action="store_true", help="show the full traceback on errors")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    def common_options(defaults: bool) -> argparse.ArgumentParser:
+        # The subcommands' copies default to SUPPRESS so `hitplan --store X demo` keeps the X given before the command.
+        d = (lambda v: v) if defaults else (lambda _v: argparse.SUPPRESS)
+        c = argparse.ArgumentParser(add_help=False)
+        c.add_argument("--store", metavar="PATH", default=d(None),
+                       help=f"the DuckDB store (default ${config.ENV_STORE} or data/hitplan.duckdb)")
+        c.add_argument("--debug", action="store_true", default=d(False), help="show the full traceback on errors")
+        c.add_argument("-q", "--quiet", action="store_true", default=d(False), help="no progress messages")
+        return c
+
+    common = common_options(defaults=True)
+    sub_common = common_options(defaults=False)
 
     p = argparse.ArgumentParser(
         prog="hitplan",
@@ -374,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_: str, func, description: str | None = None):
-        sp = sub.add_parser(name, help=help_, description=description or help_, parents=[common],
+        sp = sub.add_parser(name, help=help_, description=description or help_, parents=[sub_common],
                             epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
         sp.set_defaults(func=func)
         return sp
@@ -448,17 +660,60 @@ def build_parser() -> argparse.ArgumentParser:
              "Score every open initiative on criteria computed from the store (clinical impact, risk reduction, "
              "operational effect, NPV, reach, alignment, confidence, cost), show why each ranks where it does and "
              "how robust that is to the weights, and with --budget choose the portfolio and start quarters that "
-             "maximize total score within each fiscal year's capex, opex and staff hours.")
+             "maximize total score delivered (earlier starts worth more, urgent initiatives most; see "
+             "hitplan/prioritize/portfolio.yaml) within each fiscal year's capex, opex and staff hours. With "
+             "--scenario compare up to four what-ifs (budgets, weights, method, forced in/out) side by side.")
     sp.add_argument("--period", help="evidence period (default: the last 12 months)")
     sp.add_argument("--start", type=_date, help="first day of the evidence period")
     sp.add_argument("--end", type=_date, help="day after the evidence period")
-    sp.add_argument("--as-of", type=_date, help="the day the data runs to (default today)")
+    sp.add_argument("--as-of", type=_date, help="the day relative periods count from (default: the last day with data in the store)")
     sp.add_argument("--weights", metavar="FILE.yaml", help="criteria and weights (default hitplan/prioritize/criteria.yaml)")
     sp.add_argument("--method", choices=["weighted_sum", "topsis"], default="weighted_sum")
     sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year: capex, opex, hours")
     sp.add_argument("--samples", type=int, default=2000, help="weight samples for the robustness figures (default 2000)")
     sp.add_argument("--seed", type=int, default=7, help="random seed of the weight samples (default 7)")
     sp.add_argument("--time-limit", type=float, default=60.0, help="seconds the portfolio solver may take (default 60)")
+    sp.add_argument("--scenario", metavar="FILE.yaml", action="append", default=[],
+                    help="what-if scenarios to compare with the base (repeatable, up to four scenarios in all; see "
+                         "hitplan/prioritize/scenarios_example.yaml); needs --budget")
+    sp.add_argument("--format", choices=["table", "json"], default="table")
+
+    sp = add("report", "run the report notebooks for a period and write HTML, the board PDF and deck", cmd_report,
+             "Run the notebooks in notebooks/ with papermill (in parallel processes) on a snapshot of the store and "
+             "write reports/<period>/: each report as HTML (code hidden, charts interactive and offline), the board "
+             "pack as PDF, the board deck as PowerPoint, index.html and manifest.json. The folder is replaced only "
+             "when everything succeeded; a failed or killed run leaves the previous one as it was. Safe to run from "
+             "cron: `hitplan report --period last-quarter`.")
+    _add_period_args(sp, default="last-quarter")
+    sp.add_argument("--only", metavar="NAMES", help="comma-separated reports to run, e.g. board_pack,security "
+                                                    "(default: all)")
+    sp.add_argument("--formats", metavar="LIST", help="comma-separated: html,pdf,pptx (default: all three)")
+    sp.add_argument("--jobs", type=int, default=2, help="notebooks run at once, in separate processes (default 2)")
+    sp.add_argument("--out", metavar="DIR", help="where the period folders go (default reports/)")
+    sp.add_argument("--cell-timeout", type=float, default=600.0, metavar="SECONDS",
+                    help="stop a notebook cell that runs longer than this (default 600)")
+    sp.add_argument("--hospital", help="the hospital's name on the reports (default: from the hospital feed)")
+    sp.add_argument("--kpi-config", metavar="FILE.yaml", help="KPI targets and thresholds (default "
+                                                               "hitplan/kpi/config.yaml)")
+    sp.add_argument("--weights", metavar="FILE.yaml", help="prioritization criteria and weights")
+    sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year for the recommended portfolio")
+    sp.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+                    help="set another notebook parameter (refused unless every notebook run declares it)")
+
+    sp = add("forecast", "forecast incidents, find cost anomalies and incident themes, rate outage risk", cmd_forecast,
+             "Incident volume per system and per category for the next quarters (with 80 % intervals and a "
+             "rolling-origin backtest against the seasonal-naive baseline, whose forecast is shown wherever the "
+             "model did not beat it), ledger lines that look wrong with the reason, the themes of incident "
+             "descriptions, and each system's probability of a P1/P2 incident next quarter (with its Brier score "
+             "and reliability against the base rate). Forecasts use the data up to --as-of (default: the last "
+             "day with incidents); anomalies and themes cover the period (default: the 12 months to --as-of).")
+    _add_period_args(sp)
+    sp.add_argument("--horizon", type=int, default=4, help="quarters ahead, 1-8 (default 4)")
+    sp.add_argument("--themes", type=int, default=None, help="number of themes (default 10, forecast/config.yaml)")
+    sp.add_argument("--seed", type=int, default=7, help="random seed of the models (default 7)")
+    sp.add_argument("--truth", metavar="ground_truth.json",
+                    help="a synthetic hospital's ground truth, to print anomaly precision and recall")
+    sp.add_argument("--limit", type=int, default=15, help="rows per table in the table format (default 15)")
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("schema", "print the feed reference (columns, types, rules) for bringing your own data", cmd_schema)

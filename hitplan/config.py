@@ -44,6 +44,16 @@ def demo_dir() -> Path:
     return project_dir() / "data" / "demo"
 
 
+def notebooks_dir() -> Path:
+    """The report notebooks: notebooks/ in the project folder."""
+    return project_dir() / "notebooks"
+
+
+def reports_dir() -> Path:
+    """Where `hitplan report` writes its folders: reports/ in the project folder."""
+    return project_dir() / "reports"
+
+
 def key_file() -> Path:
     """The pseudonymization key file: $HITPLAN_KEY_FILE, else ~/.config/hitplan/pseudonym.key."""
     if os.environ.get(ENV_KEY_FILE):

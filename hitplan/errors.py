@@ -37,3 +37,21 @@ class StoreLockedError(StoreError):
 
 class StoreVersionError(StoreError):
     """The store's schema is newer than this hitplan, or older and not yet upgraded."""
+
+
+class ChromeMissing(HitplanError):
+    """No Chrome or Chromium was found, and static images (PNG) and PDF reports need one."""
+
+    exit_code = 5
+
+
+class ReportError(HitplanError):
+    """A notebook or an export of a report run failed; the previous report was left as it was."""
+
+    exit_code = 6
+
+
+class ReportBusyError(ReportError):
+    """Another report run is writing the same report folder."""
+
+    exit_code = 7

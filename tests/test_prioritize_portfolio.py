@@ -15,6 +15,7 @@ from hitplan.errors import HitplanError, UsageError
 from hitplan.prioritize import (
     Criteria, InfeasiblePortfolio, Initiative as I, compare_scenarios, efficient_frontier, solve_portfolio,
 )
+from hitplan.prioritize.portfolio import Discount, load_discount, start_windows
 
 ONE_YEAR = {"FY2027": {"capex": 100.0, "opex": 1000.0, "hours": 1000.0}}
 
@@ -160,6 +161,58 @@ def test_compare_scenarios_with_new_weights_rescores_from_the_matrix():
         compare_scenarios(items, ONE_YEAR, {"x": {"colour": 1}}, horizon_quarters=1)
 
 
+def test_urgent_item_goes_first_when_only_one_fits_a_year():
+    # 10 staff hours a year: one starts in FY2027 (quarter 0), the other in FY2028 (quarter 4). "a" first is worth
+    # 5 + 5 / 1.02**4 = 9.619, "b" first 5 + 5 / 1.22**4 = 7.257
+    items = [I("b", 5, hours=10), I("a", 5, hours=10, urgency=1.0)]
+    budgets = {"FY2027": {"hours": 10.0}, "FY2028": {"hours": 10.0}}
+    p = solve_portfolio(items, budgets, horizon_quarters=8, discount=Discount(0.02, 0.2))
+    assert p.roadmap().set_index("initiative")["start"].to_dict() == {"a": 0, "b": 4}
+    assert p.value == 10 and p.delivered_value == pytest.approx(5 + 5 / 1.02**4)
+
+
+def test_discount_trades_an_early_start_against_opex_saved_by_starting_late():
+    # opex budget 250 in FY2027 only allows a start in Q2 (see the opex test above); with a year-2 budget that
+    # takes a Q1 start, urgency moves the start to Q1 and the delivered value is the undiscounted value
+    budgets = {"FY2027": {"opex": 300.0}, "FY2028": {"opex": 400.0}}
+    p = solve_portfolio([I("pacs", 1, opex=400, urgency=1.0)], budgets, horizon_quarters=8,
+                        discount=Discount(0.0, 0.1))
+    assert p.roadmap()["start"].tolist() == [0] and p.delivered_value == pytest.approx(1.0)
+    late = solve_portfolio([I("pacs", 1, opex=400, earliest_start=3)], budgets, horizon_quarters=8,
+                           discount=Discount(0.1, 0.0))
+    assert late.value == 1 and late.delivered_value == pytest.approx(1 / 1.1**3)
+
+
+def test_deadline_is_honoured_and_a_missed_mandatory_deadline_is_named():
+    budgets = {"FY2027": {"capex": 10.0}, "FY2028": {"capex": 10.0}}
+    # capex 10 per year: both cannot start in FY2027; the deadline keeps "kev" there
+    items = [I("kev", 3, capex=10, latest_start=3), I("big", 5, capex=10, urgency=1.0)]
+    # without the deadline: big at 0 and kev at 4 (5 + 3 = 8); with it: kev at 0, big at 4 (3 + 5 / 1.2**4 = 5.41)
+    # beats big alone (5)
+    road = solve_portfolio(items, budgets, horizon_quarters=8, discount=Discount(0.0, 0.2)).roadmap()
+    assert road.set_index("initiative")["start"].to_dict() == {"kev": 0, "big": 4}
+    with pytest.raises(InfeasiblePortfolio, match="kev \\(mandatory\\) must start by quarter 1 .* cannot start "
+                                                  "before quarter 2; move the deadline"):
+        solve_portfolio([I("kev", 1, earliest_start=2, latest_start=1, mandatory=True)], budgets, horizon_quarters=8)
+
+
+def test_start_windows_follow_prerequisites_deadlines_and_required_dependents():
+    items = [I("net", 1, duration=2), I("seg", 1, duration=3, depends_on=("net",), earliest_start=1),
+             I("nac", 1, depends_on=("seg",), mandatory=True, latest_start=6), I("late", 1, duration=2, latest_start=9)]
+    first, last = start_windows(items, 8, {0, 1, 2})
+    # seg cannot start before net finishes (2); nac after seg (5); net must finish before seg's last start (3)
+    assert first == [0, 2, 5, 0] and last == [1, 3, 6, 6]
+    # an optional dependent does not limit its prerequisite
+    assert start_windows(items, 8, set())[1] == [6, 5, 6, 6]
+
+
+def test_shipped_discount_is_seven_percent_a_year_per_quarter():
+    d = load_discount()
+    assert (1 + d.quarterly_rate) ** 4 == pytest.approx(1.07) and d.urgent_rate == 0.10
+    with pytest.raises(UsageError, match="shares per quarter"):
+        Discount(-0.1, 0.0)
+
+
 # ---- brute force -------------------------------------------------------------------------------------------
 
 def _usage(it: I, start: int, horizon: int, years: int) -> np.ndarray:
@@ -173,10 +226,13 @@ def _usage(it: I, start: int, horizon: int, years: int) -> np.ndarray:
     return u
 
 
-def _brute_force(items: list[I], caps: np.ndarray, horizon: int) -> float | None:
-    """Best total value over every (not chosen | start quarter) assignment, or None when none is feasible."""
+def _brute_force(items: list[I], caps: np.ndarray, horizon: int, disc: Discount) -> float | None:
+    """Best delivered value (value / (1 + rate + urgency x urgent rate) ** start) over every (not chosen | start
+    quarter) assignment, or None when none is feasible."""
     years = caps.shape[1]
-    options = [[None] + list(range(it.earliest_start, horizon - it.duration + 1)) for it in items]
+    last = [horizon - it.duration if it.latest_start is None else min(horizon - it.duration, it.latest_start)
+            for it in items]
+    options = [[None] + list(range(it.earliest_start, last[i] + 1)) for i, it in enumerate(items)]
     idx = np.array(list(itertools.product(*[range(len(o)) for o in options])))  # assignments x items
     starts = np.stack([np.array([-1 if s is None else s for s in o])[idx[:, i]] for i, o in enumerate(options)], 1)
     chosen = starts >= 0
@@ -196,8 +252,11 @@ def _brute_force(items: list[I], caps: np.ndarray, horizon: int) -> float | None
     ok &= (total <= caps[None] + 1e-9).all(axis=(1, 2))
     if not ok.any():
         return None
-    values = chosen @ np.array([it.value for it in items], dtype=float)
-    return float(values[ok].max())
+    worth = np.zeros(len(idx))
+    for i, it in enumerate(items):
+        rate = disc.quarterly_rate + it.urgency * disc.urgent_rate
+        worth += np.where(chosen[:, i], it.value / (1 + rate) ** np.maximum(starts[:, i], 0), 0.0)
+    return float(worth[ok].max())
 
 
 @st.composite
@@ -211,24 +270,31 @@ def instances(draw, max_items: int, min_horizon: int, max_horizon: int):
         items.append(dict(name=f"i{k}", value=draw(st.integers(0, 20)), duration=draw(st.integers(1, 3)),
                           capex=draw(st.integers(0, 10)), opex=draw(st.integers(0, 12)), hours=draw(st.integers(0, 8)),
                           earliest_start=draw(st.integers(0, 2)), mandatory=draw(st.booleans()) and draw(st.booleans()),
-                          depends_on=tuple(f"i{d}" for d in deps), excludes=()))
+                          depends_on=tuple(f"i{d}" for d in deps), excludes=(),
+                          urgency=draw(st.sampled_from([0.0, 0.5, 1.0])),
+                          latest_start=draw(st.none() | st.integers(0, horizon - 1))))
     for a, b in draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2)):
         if a != b:
             items[a]["excludes"] += (f"i{b}",)
     caps = np.array([[draw(st.integers(0, 20)) for _ in range(years)] for _ in range(3)], dtype=float)
-    return [I(**d) for d in items], caps, horizon
+    disc = Discount(draw(st.sampled_from([0.0, 0.02, 0.1])), draw(st.sampled_from([0.0, 0.1, 0.3])))
+    return [I(**d) for d in items], caps, horizon, disc
 
 
-def _check_against_brute_force(items: list[I], caps: np.ndarray, horizon: int) -> None:
+def _check_against_brute_force(items: list[I], caps: np.ndarray, horizon: int, disc: Discount) -> None:
     years = caps.shape[1]
     budgets = pd.DataFrame(caps.T, index=[f"FY{2027 + y}" for y in range(years)], columns=["capex", "opex", "hours"])
-    best = _brute_force(items, caps, horizon)
+    best = _brute_force(items, caps, horizon, disc)
     if best is None:
-        with pytest.raises(InfeasiblePortfolio, match="mandatory|cannot|exclude"):
-            solve_portfolio(items, budgets, horizon_quarters=horizon)
+        for tighten in (True, False):
+            with pytest.raises(InfeasiblePortfolio, match="mandatory|cannot|exclude"):
+                solve_portfolio(items, budgets, horizon_quarters=horizon, discount=disc, tighten=tighten)
         return
-    p = solve_portfolio(items, budgets, horizon_quarters=horizon)
-    assert p.value == pytest.approx(best, abs=1e-6)
+    # the plain formulation (the benchmark's baseline) reaches the same optimum
+    plain = solve_portfolio(items, budgets, horizon_quarters=horizon, discount=disc, tighten=False)
+    assert plain.delivered_value == pytest.approx(best, abs=1e-6)
+    p = solve_portfolio(items, budgets, horizon_quarters=horizon, discount=disc)
+    assert p.delivered_value == pytest.approx(best, abs=1e-6)
     road = p.roadmap().set_index("initiative")
     by_name = {it.name: it for it in items}
     used = sum((_usage(by_name[n], int(s), horizon, years) for n, s in road["start"].items()), np.zeros((3, years)))
@@ -239,6 +305,7 @@ def _check_against_brute_force(items: list[I], caps: np.ndarray, horizon: int) -
             assert it.name in road.index
         if it.name in road.index:
             assert road.loc[it.name, "start"] >= it.earliest_start
+            assert it.latest_start is None or road.loc[it.name, "start"] <= it.latest_start
             assert road.loc[it.name, "finish"] == road.loc[it.name, "start"] + it.duration - 1 < horizon
             for d in it.depends_on:
                 assert d in road.index and road.loc[it.name, "start"] > road.loc[d, "finish"]

@@ -131,3 +131,14 @@ def test_init_gives_an_empty_store_the_shipped_reference_snapshots(tmp_path, cli
     assert query(path, "select count(*) > 5000, max(submitted_on) from breaches")[0][0]
     assert cli("init", "--store", path, "-q")[0] == 0
     assert query(path, "select count(*) from load_log") == [(2,)]
+
+
+def test_store_given_before_or_after_the_command_is_kept():
+    from hitplan.cli import build_parser
+
+    p = build_parser()
+    assert p.parse_args(["--store", "X", "status"]).store == "X"  # once silently replaced by the default
+    assert p.parse_args(["status", "--store", "Y"]).store == "Y"
+    assert p.parse_args(["status"]).store is None
+    args = p.parse_args(["--debug", "status", "-q"])
+    assert args.debug and args.quiet

@@ -14,7 +14,8 @@ from hitplan.prioritize.methods import (
     contributions, normalized, rank, rice, topsis, weighted_sum, wsjf,
 )
 from hitplan.prioritize.portfolio import (
-    Initiative, InfeasiblePortfolio, Portfolio, compare_scenarios, efficient_frontier, solve_portfolio,
+    Discount, Initiative, InfeasiblePortfolio, Portfolio, compare_scenarios, efficient_frontier, load_discount,
+    solve_portfolio,
 )
 from hitplan.prioritize.sensitivity import (
     central_weights, funded_probability, rank_acceptability, tornado, weight_samples,
@@ -24,5 +25,5 @@ __all__ = [
     "Criteria", "load_criteria", "ahp_weights", "normalized", "weighted_sum", "topsis", "wsjf", "rice",
     "contributions", "rank", "weight_samples", "rank_acceptability", "central_weights", "funded_probability",
     "tornado", "Initiative", "Portfolio", "InfeasiblePortfolio", "solve_portfolio", "efficient_frontier",
-    "compare_scenarios",
+    "compare_scenarios", "Discount", "load_discount",
 ]

@@ -16,6 +16,8 @@ initiative scores as it does. Counts cover the period (normally the last 12 mont
 - reach: average daily active users of the target systems over the last three months of the period.
 - strategic_alignment (0-5) and confidence (0-1): leadership's ratings, as entered.
 - cost: capex plus opex over the horizon (US$), a cost criterion.
+- outage_probability (evidence beside the criteria, not one of them): the highest probability (0-1) of a P1/P2
+  incident next quarter among the target systems, from ``hitplan.forecast.outage_risk``.
 """
 
 from __future__ import annotations
@@ -174,11 +176,34 @@ def initiative_evidence(
             trace.append({"initiative_id": r.initiative_id, "criterion": c, "value": values[c], "how": how[c],
                           "source": _SOURCES[c]})
     matrix = pd.DataFrame(rows)
-    matrix.attrs["source"] = "stg_initiatives with int_incidents, int_vulnerabilities, stg_systems, stg_dr_tests, mart_usage_by_system_month, stg_controls"
+    if not matrix.empty:
+        matrix["outage_probability"] = matrix["initiative_id"].map(_outage_probability(con, period))
+    matrix.attrs["source"] = ("stg_initiatives with int_incidents, int_vulnerabilities, stg_systems, stg_dr_tests, "
+                              "mart_usage_by_system_month, stg_controls; outage_probability: "
+                              + _SOURCES["outage_probability"])
     return matrix, pd.DataFrame(trace)
 
 
+def _outage_probability(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, float]:
+    """Per initiative, the highest probability (0-1) of a P1/P2 incident next quarter among its target systems
+    (hitplan.forecast.outage_risk as of the period's last day); evidence beside the criteria, not a criterion."""
+    from hitplan.forecast.outage import outage_risk  # scikit-learn is loaded only when evidence is built
+
+    risk = outage_risk(con, period.last_day)
+    if risk.empty:
+        return {}
+    p = risk.set_index("system_id")["probability"].astype(float)
+    targets = con.execute("""
+        select initiative_id, trim(t) as system_id
+        from stg_initiatives, unnest(string_split(coalesce(target_systems, ''), ';')) as u(t) where trim(t) <> ''
+    """).df()
+    targets["p"] = targets["system_id"].map(p)
+    return targets.dropna(subset=["p"]).groupby("initiative_id")["p"].max().to_dict()
+
+
 _SOURCES = {
+    "outage_probability": ("hitplan.forecast.outage_risk (stg_systems, int_incidents, int_vulnerabilities, "
+                           "stg_dr_tests): max over the target systems of P(P1/P2 next quarter); not a criterion"),
     "clinical_impact": "int_incidents: outage_minutes, users_affected; stg_systems.criticality_tier",
     "risk_reduction": "int_vulnerabilities (is_open, severity, is_kev, system_holds_phi); stg_dr_tests; stg_systems.end_of_support; stg_controls.last_evidence_on",
     "operational_effect": "int_incidents: count, resolve_hours; stg_initiatives.incident_reduction_pct",

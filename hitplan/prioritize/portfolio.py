@@ -9,9 +9,22 @@ Model (one binary x[i, q] per initiative i and allowed start quarter q, 0-based 
   must stay within that year's budget (a missing or NaN budget means unconstrained).
 - B depends on A: B is chosen only if A is, and B starts at or after the quarter following A's finish.
 - Mutually exclusive initiatives: at most one is chosen. Mandatory initiatives (and, through the
-  dependencies, their prerequisites) are always chosen. Nothing starts before its earliest start.
-- Objective: the total value of the chosen initiatives (value does not depend on the start quarter); with
-  ``prefer_early`` a second solve keeps that optimum and then starts everything as early as it can.
+  dependencies, their prerequisites) are always chosen. Nothing starts before its earliest start nor, when it
+  has a deadline (``latest_start``), after it.
+- Objective: the total *delivered* value: each chosen initiative's value discounted by its start quarter q,
+  value / (1 + r_i) ** q, with the quarterly rate r_i = ``Discount.quarterly_rate`` + urgency_i x
+  ``Discount.urgent_rate`` (urgency 0..1). The first part is the time value of benefits that arrive later (the
+  yearly rate the NPV criterion uses, per quarter); the second is the risk left in place for each quarter a
+  time-critical initiative waits (urgency comes from the risk-reduction criterion and mandatory status, see
+  portfolio.yaml), so a KEV fix is worth much less a year late while a nice-to-have barely loses. Without a
+  discount, value does not depend on the start quarter and many schedules tie; with ``prefer_early`` a
+  second solve then keeps that optimum and starts everything as early as it can.
+
+Tightening (valid for every integer solution, so the optimum is unchanged): start variables that can never be
+feasible are not created (before the earliest finish of the prerequisite chain, after a deadline, or after
+the latest start that still leaves room for a dependent mandatory initiative); the choose-once rows are
+equalities with an explicit selection variable z_i = sum_q x[i, q] that branching can split on; budget rows
+are scaled to shares of their budget (rhs 1) so the LP is well conditioned.
 """
 
 from __future__ import annotations
@@ -19,11 +32,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib import resources
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array, csr_array, vstack
+from scipy.sparse import coo_array, csr_array, hstack, vstack
 
 from hitplan.errors import HitplanError, UsageError
 
@@ -40,7 +55,8 @@ class InfeasiblePortfolio(HitplanError):
 @dataclass(frozen=True)
 class Initiative:
     """A candidate: value (score units), duration (quarters), capex (dollars, total), opex (dollars per year
-    from go-live), staff hours (total), earliest start quarter, and its dependencies and exclusions by name."""
+    from go-live), staff hours (total), earliest and latest (deadline, None = none) start quarter, urgency (0-1:
+    how time-critical), and its dependencies and exclusions by name."""
 
     name: str
     value: float
@@ -52,6 +68,40 @@ class Initiative:
     mandatory: bool = False
     depends_on: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    urgency: float = 0.0
+    latest_start: int | None = None
+
+
+@dataclass(frozen=True)
+class Discount:
+    """How much a quarter of delay costs: ``quarterly_rate`` for every initiative plus ``urgent_rate`` x urgency
+    (both per quarter, e.g. 0.017 = 1.7 %)."""
+
+    quarterly_rate: float = 0.0
+    urgent_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.quarterly_rate) and np.isfinite(self.urgent_rate)) or \
+                min(self.quarterly_rate, self.urgent_rate) < 0 or max(self.quarterly_rate, self.urgent_rate) >= 1:
+            raise UsageError(f"discount rates are shares per quarter in [0, 1) (0.02 = 2 %), got "
+                             f"{self.quarterly_rate} and {self.urgent_rate}")
+
+    def factors(self, urgency: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """What one unit of value is worth when started in quarter ``start`` (1 in quarter 0), per variable."""
+        return (1.0 + self.quarterly_rate + np.asarray(urgency, float) * self.urgent_rate) ** -np.asarray(start, float)
+
+
+def load_discount(path=None) -> Discount:
+    """The delay discount in ``path`` (default: the shipped portfolio.yaml), per quarter."""
+    text = (open(path, encoding="utf-8").read() if path is not None else
+            resources.files("hitplan.prioritize").joinpath("portfolio.yaml").read_text(encoding="utf-8"))
+    spec = (yaml.safe_load(text) or {}).get("urgency") or {}
+    try:
+        yearly = float(spec["yearly_discount_rate"])
+        return Discount((1.0 + yearly) ** (1 / QUARTERS_PER_YEAR) - 1.0, float(spec["urgent_quarterly_rate"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise UsageError(f"{path or 'portfolio.yaml'}: 'urgency' needs yearly_discount_rate and "
+                         f"urgent_quarterly_rate as numbers ({err})") from err
 
 
 def _names(cell) -> tuple[str, ...]:
@@ -68,7 +118,9 @@ def initiatives(items: Sequence[Initiative] | pd.DataFrame) -> list[Initiative]:
         known = set(Initiative.__dataclass_fields__)
         records = [{k: v for k, v in row.items() if k in known} for row in items.to_dict("records")]
         items = [Initiative(**{**r, "depends_on": _names(r.get("depends_on")), "excludes": _names(r.get("excludes")),
-                               "mandatory": bool(r.get("mandatory", False))}) for r in records]
+                               "mandatory": bool(r.get("mandatory", False)),
+                               "latest_start": None if pd.isna(r.get("latest_start")) else int(r["latest_start"])})
+                 for r in records]
     out = [replace(i, depends_on=_names(i.depends_on), excludes=_names(i.excludes)) for i in items]
     _validate(out)
     return out
@@ -91,6 +143,8 @@ def _validate(items: list[Initiative]) -> None:
         figures = (i.value, i.capex, i.opex, i.hours)
         if not all(np.isfinite(figures)) or min(i.capex, i.opex, i.hours) < 0:
             raise UsageError(f"{i.name}: value must be finite and capex, opex and hours finite and >= 0")
+        if not (np.isfinite(i.urgency) and 0 <= i.urgency <= 1):
+            raise UsageError(f"{i.name}: urgency must be between 0 (can wait) and 1 (most time-critical)")
     cycle = dependency_cycle(items)
     if cycle:
         raise UsageError(f"dependencies form a cycle: {' -> '.join(cycle)}; remove one of these links")
@@ -138,8 +192,8 @@ class _Model:
     items: list[Initiative]
     budgets: pd.DataFrame
     horizon: int
-    var_item: np.ndarray  # initiative index of each variable
-    var_start: np.ndarray  # start quarter of each variable
+    var_item: np.ndarray  # initiative index of each start variable
+    var_start: np.ndarray  # start quarter of each start variable
     usage: dict[str, np.ndarray]  # resource -> variables x fiscal years (dollars or hours)
 
     @property
@@ -156,11 +210,46 @@ def quarterly_usage(item: Initiative, start: int, horizon: int) -> dict[str, np.
             "opex": live * (item.opex / QUARTERS_PER_YEAR)}
 
 
-def _model(items: list[Initiative], budgets: pd.DataFrame, horizon: int) -> _Model:
+def start_windows(items: Sequence[Initiative], horizon: int, forced: set[int] = frozenset()) -> tuple[list, list]:
+    """First and last feasible start quarter of each initiative (first > last: it can never be scheduled).
+
+    First: its earliest start, and not before every prerequisite can have finished. Last: it must finish in the
+    horizon and start by its deadline; a prerequisite of a required (``forced``) initiative must also finish
+    before that initiative's last start."""
+    index = {it.name: k for k, it in enumerate(items)}
+    inf = horizon + 1
+    first: dict[int, int] = {}
+
+    def earliest(k: int) -> int:
+        if k not in first:
+            it = items[k]
+            deps = [index[d] for d in it.depends_on]
+            blocked = any(earliest(d) > last[d] for d in deps)
+            first[k] = inf if blocked else max([int(it.earliest_start)] + [earliest(d) + items[d].duration for d in deps])
+        return first[k]
+
+    last = [min(horizon - it.duration, horizon if it.latest_start is None else int(it.latest_start)) for it in items]
+    changed = True
+    while changed:  # a fixpoint over the required chains: at most their depth rounds
+        changed = False
+        for k in forced:
+            for d in (index[n] for n in items[k].depends_on):
+                if last[k] - items[d].duration < last[d]:
+                    last[d], changed = last[k] - items[d].duration, True
+    return [earliest(k) for k in range(len(items))], last
+
+
+def _model(items: list[Initiative], budgets: pd.DataFrame, horizon: int, forced: set[int],
+           prune: bool = True) -> _Model:
     if horizon < 1 or horizon > QUARTERS_PER_YEAR * len(budgets):
         raise UsageError(f"horizon of {horizon} quarters needs 1..{QUARTERS_PER_YEAR * len(budgets)} quarters of "
                          f"budgets ({len(budgets)} fiscal years given)")
-    pairs = [(k, s) for k, it in enumerate(items) for s in range(int(it.earliest_start), horizon - it.duration + 1)]
+    if prune:
+        first, last = start_windows(items, horizon, forced)
+    else:  # the plain formulation (benchmark baseline): every start from the earliest to the horizon or deadline
+        first = [int(it.earliest_start) for it in items]
+        last = [min(horizon - it.duration, horizon if it.latest_start is None else int(it.latest_start)) for it in items]
+    pairs = [(k, s) for k in range(len(items)) for s in range(first[k], last[k] + 1)]
     var_item = np.array([k for k, _ in pairs], dtype=int)
     var_start = np.array([s for _, s in pairs], dtype=int)
     to_year = np.zeros((horizon, len(budgets)))
@@ -170,15 +259,26 @@ def _model(items: list[Initiative], budgets: pd.DataFrame, horizon: int) -> _Mod
     return _Model(items, budgets, horizon, var_item, var_start, usage)
 
 
-def _structure_rows(m: _Model, forced: set[int]) -> tuple[list, list, list]:
-    """Rows (sparse, lower, upper) for choose-once, mandatory, exclusion and dependency constraints."""
+def _structure_rows(m: _Model, forced: set[int], select: bool = True) -> tuple[list, list, list, int]:
+    """Rows (sparse, lower, upper) for choose-once, mandatory, exclusion and dependency constraints, and the
+    number of selection columns z appended after the start variables (one per initiative, or none)."""
     n_var, n_item = len(m.var_item), len(m.items)
+    n_z = n_item if select else 0
     index = {it.name: k for k, it in enumerate(m.items)}
     once = coo_array((np.ones(n_var), (m.var_item, np.arange(n_var))), shape=(n_item, n_var)).tocsr()
-    rows, lo, hi = [once], [np.array([1.0 if k in forced else 0.0 for k in range(n_item)])], [np.ones(n_item)]
+    need = np.array([1.0 if k in forced else 0.0 for k in range(n_item)])
     pairs = sorted({tuple(sorted((index[it.name], index[o]))) for it in m.items for o in it.excludes})
+    if select:
+        # z_k = sum_q x[k, q]: the selection as a variable of its own, which branching can fix to 0 or 1 at once
+        z = coo_array((np.ones(n_item), (np.arange(n_item), np.arange(n_item))), shape=(n_item, n_item)).tocsr()
+        rows, lo, hi = [hstack([once, -z]).tocsr()], [np.zeros(n_item)], [np.zeros(n_item)]
+        pick = hstack([csr_array((n_item, n_var)), z]).tocsr()
+        rows, lo, hi = rows + [pick], lo + [need], hi + [np.ones(n_item)]
+    else:
+        pick = once
+        rows, lo, hi = [once], [need], [np.ones(n_item)]
     if pairs:
-        ex = vstack([once[[a]] + once[[b]] for a, b in pairs])
+        ex = vstack([pick[[a]] + pick[[b]] for a, b in pairs])
         rows, lo, hi = rows + [ex], lo + [np.zeros(len(pairs))], hi + [np.ones(len(pairs))]
     dep_r, dep_c, dep_v, n_rows = [], [], [], 0
     for b, it in enumerate(m.items):
@@ -193,9 +293,9 @@ def _structure_rows(m: _Model, forced: set[int]) -> tuple[list, list, list]:
                 dep_v += [1.0] + [-1.0] * len(done)
                 n_rows += 1
     if n_rows:
-        rows.append(csr_array((dep_v, (dep_r, dep_c)), shape=(n_rows, n_var)))
+        rows.append(csr_array((dep_v, (dep_r, dep_c)), shape=(n_rows, n_var + n_z)))
         lo, hi = lo + [np.full(n_rows, -np.inf)], hi + [np.zeros(n_rows)]
-    return rows, lo, hi
+    return rows, lo, hi, n_z
 
 
 def _budget_rows(m: _Model) -> tuple[list[tuple[str, int]], np.ndarray, np.ndarray]:
@@ -242,6 +342,15 @@ def _check_mandatory_structure(m: _Model, forced: set[int]) -> None:
             raise InfeasiblePortfolio(
                 f"{it.name} ({why}) cannot finish within the {m.horizon}-quarter horizon: with its earliest start "
                 f"and prerequisites it finishes at the end of quarter {finish(k)}; extend the horizon or start earlier")
+    first, last = start_windows(m.items, m.horizon, forced)
+    for k in sorted(forced):
+        it = m.items[k]
+        if first[k] > last[k]:
+            why = "mandatory" if it.mandatory else "a prerequisite of a mandatory initiative"
+            raise InfeasiblePortfolio(
+                f"{it.name} ({why}) must start by quarter {last[k]} (its deadline or that of an initiative that "
+                f"depends on it) but with its earliest start and prerequisites it cannot start before quarter "
+                f"{min(first[k], m.horizon)}; move the deadline or the earliest start")
         clash = [o for o in it.excludes if index[o] in forced]
         if clash:
             raise InfeasiblePortfolio(f"{it.name} and {clash[0]} are both required (mandatory or prerequisites of "
@@ -260,7 +369,7 @@ def _shortfall_message(m: _Model, forced: set[int]) -> str:
     keep = np.isin(m.var_item, sorted(forced))
     sub = _Model(m.items, m.budgets, m.horizon, m.var_item[keep], m.var_start[keep],
                  {r: u[keep] for r, u in m.usage.items()})
-    rows, lo, hi = _structure_rows(sub, forced)
+    rows, lo, hi, _ = _structure_rows(sub, forced, select=False)
     keys, use, caps = _budget_rows(sub)
     n_var, n_slack = keep.sum(), len(keys)
     a = vstack([*(csr_array(np.hstack([r.toarray(), np.zeros((r.shape[0], n_slack))])) for r in rows),
@@ -289,11 +398,12 @@ class Portfolio:
 
     schedule: pd.DataFrame
     totals: pd.DataFrame
-    value: float
+    value: float  # total value of the chosen initiatives (score units), whenever they start
     status: str
     mip_gap: float
     seconds: float
     quarter_labels: list[str] = field(default_factory=list)
+    delivered_value: float = float("nan")  # the objective: value discounted by start quarter (score units)
 
     @property
     def chosen(self) -> list[str]:
@@ -310,19 +420,35 @@ class Portfolio:
                    "hours"]]
 
 
-def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[LinearConstraint],
-           mip_rel_gap: float, time_limit: float | None):
-    rows, lo, hi = _structure_rows(m, forced)
+def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[tuple[np.ndarray, float]],
+           mip_rel_gap: float, time_limit: float | None, tighten: bool = True):
+    """scipy's milp result over the start variables (and, tightened, the selection columns after them);
+    ``extra`` rows (coefficients over start variables, lower bound) are added as row >= bound."""
+    rows, lo, hi, n_z = _structure_rows(m, forced, select=tighten)
     keys, use, caps = _budget_rows(m)
+    if tighten and keys:
+        # usage as a share of each budget: dollars (1e7) and hours (1e4) on one scale, rhs 1
+        scale = np.where(caps > 0, caps, np.maximum(use.max(axis=1, initial=0.0), 1.0))
+        use, caps = use / scale[:, None], caps / scale
+    pad = csr_array((0, n_z)) if n_z else None
+
+    def wide(a) -> csr_array:
+        a = csr_array(a)
+        return hstack([a, csr_array((a.shape[0], n_z))]).tocsr() if pad is not None else a
+
     cons = [LinearConstraint(vstack(rows), np.concatenate(lo), np.concatenate(hi))]
     if keys:
-        cons.append(LinearConstraint(csr_array(use), -np.inf, caps))
+        cons.append(LinearConstraint(wide(use), -np.inf, caps))
+    cons += [LinearConstraint(wide(row[None, :]), bound, np.inf) for row, bound in extra]
+    c = np.concatenate([objective, np.zeros(n_z)])
     options = {"mip_rel_gap": mip_rel_gap, **({"time_limit": time_limit} if time_limit else {})}
-    return milp(objective, constraints=cons + extra, integrality=np.ones(len(objective)), bounds=Bounds(0, 1),
-                options=options)
+    res = milp(c, constraints=cons, integrality=np.ones(len(c)), bounds=Bounds(0, 1), options=options)
+    if res.x is not None:
+        res.x = res.x[:len(objective)]
+    return res
 
 
-def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float) -> Portfolio:
+def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float, delivered: np.ndarray) -> Portfolio:
     on = np.flatnonzero(x > 0.5)
     records = []
     for v in on[np.lexsort((m.var_item[on], m.var_start[on]))]:
@@ -335,39 +461,47 @@ def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float
     totals = pd.DataFrame({f"{r}_{k}": (used[r] if k == "used" else m.budgets[r].to_numpy())
                            for r in RESOURCES for k in ("used", "budget")}, index=m.budgets.index)
     totals.index.name = "fiscal_year"
-    return Portfolio(schedule, totals, float(schedule["value"].sum()), status, gap, seconds, m.quarter_labels)
+    return Portfolio(schedule, totals, float(schedule["value"].sum()), status, gap, seconds, m.quarter_labels,
+                     float(delivered[on].sum()))
 
 
 STATUS = {0: "optimal", 1: "limit reached", 2: "infeasible", 3: "unbounded", 4: "failed"}
 
 
 def solve_portfolio(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,
-                    horizon_quarters: int, prefer_early: bool = True, mip_rel_gap: float = 1e-6,
-                    time_limit: float | None = 60.0) -> Portfolio:
-    """The value-maximizing choice of initiatives and start quarters within the yearly budgets (see module doc);
-    each solve stops after ``time_limit`` seconds with status 'limit reached' and its relative gap."""
+                    horizon_quarters: int, discount: Discount | None = None, prefer_early: bool = True,
+                    mip_rel_gap: float = 1e-6, time_limit: float | None = 60.0, tighten: bool = True) -> Portfolio:
+    """The choice of initiatives and start quarters that maximizes delivered value (score units, discounted by
+    start quarter; ``discount`` None = portfolio.yaml's) within the yearly budgets (see module doc); each solve
+    stops after ``time_limit`` seconds with status 'limit reached' and its relative gap. ``tighten=False``
+    builds the plain formulation (every start variable, no selection columns, unscaled rows) for benchmarks."""
     t0 = time.perf_counter()
     its = initiatives(items)
-    m = _model(its, budget_frame(budgets), int(horizon_quarters))
+    disc = load_discount() if discount is None else discount
+    budgets = budget_frame(budgets)
     forced = _forced(its)
+    m = _model(its, budgets, int(horizon_quarters), forced, prune=tighten)
     _check_mandatory_structure(m, forced)
     value = np.array([its[k].value for k in m.var_item], dtype=float)
+    delivered = value * disc.factors(np.array([its[k].urgency for k in m.var_item]), m.var_start)
     if not len(value):  # nothing can finish within the horizon (and nothing mandatory, checked above)
-        return _portfolio(m, value, "optimal", 0.0, time.perf_counter() - t0)
-    res = _solve(m, forced, -value, [], mip_rel_gap, time_limit)
+        return _portfolio(m, value, "optimal", 0.0, time.perf_counter() - t0, delivered)
+    res = _solve(m, forced, -delivered, [], mip_rel_gap, time_limit, tighten)
     if res.status == 2:
         raise InfeasiblePortfolio(_shortfall_message(m, forced))
     if res.x is None:
         raise HitplanError(f"portfolio solve stopped without a solution ({STATUS.get(res.status)}: {res.message})")
     x, status, gap = res.x, STATUS.get(res.status, "failed"), float(getattr(res, "mip_gap", np.nan) or 0.0)
-    if prefer_early:
-        best = float(value @ np.round(x))
-        # keep the optimal value (to the solver's gap), then start each chosen initiative as early as possible
-        keep = LinearConstraint(value[None, :], best - max(abs(best), 1.0) * mip_rel_gap, np.inf)
-        early = _solve(m, forced, m.var_start.astype(float), [keep], mip_rel_gap, time_limit)
-        if early.x is not None and value @ np.round(early.x) >= best - 1e-9 * max(abs(best), 1.0):
+    rates = disc.quarterly_rate + np.array([it.urgency for it in its]) * disc.urgent_rate
+    if prefer_early and np.any(rates == 0):
+        # some values ignore timing, so the optimum may start them late: keep its value (to the solver's gap)
+        # and start each chosen initiative as early as possible
+        best = float(delivered @ np.round(x))
+        keep = (delivered, best - max(abs(best), 1.0) * mip_rel_gap)
+        early = _solve(m, forced, m.var_start.astype(float), [keep], mip_rel_gap, time_limit, tighten)
+        if early.x is not None and delivered @ np.round(early.x) >= best - 1e-9 * max(abs(best), 1.0):
             x = early.x
-    return _portfolio(m, x, status, gap, time.perf_counter() - t0)
+    return _portfolio(m, x, status, gap, time.perf_counter() - t0, delivered)
 
 
 def efficient_frontier(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,

@@ -58,8 +58,12 @@ def _open(path: Path, read_only: bool, wait: float = 0.0) -> duckdb.DuckDBPyConn
             time.sleep(0.5)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from exc
-    # DuckDB draws its own progress bar on stdout, which would corrupt --format json output.
-    con.execute("set enable_progress_bar = false")
+    # DuckDB draws its own progress bar on stdout, which would corrupt --format json output. Inside a Jupyter
+    # kernel without ipywidgets DuckDB refuses to touch the setting at all; there it draws nothing anyway.
+    try:
+        con.execute("set enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass
     return con
 
 

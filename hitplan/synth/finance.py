@@ -81,6 +81,10 @@ GROWTH_SYSTEMS = (
     "teams",
 )
 INVOICE_PREFIX = ("INV-", "SI-", "IN", "", "AR-", "BL")
+# Planted cost anomalies beside the duplicate invoice (planted codes: 1/2 the duplicate, 3 the spike, 4 off-pool).
+SPIKE_VENDOR, SPIKE_POOL = "dell", "hardware"  # one invoice far above the vendor's earlier lines
+OFF_POOL_VENDOR, OFF_POOL_FROM, OFF_POOL_TO = "pure", "hardware", "software"  # coded to a pool it never uses
+SPIKE, OFF_POOL = 3, 4
 
 
 @dataclass(frozen=True)
@@ -285,6 +289,9 @@ class Ledger:
         self.vendor_count: dict[int, int] = {}
         self.duplicate_month = _duplicate_month(params)
         self.duplicate_entries: list[tuple[str, str, str]] = []  # (entry_id, posting date, invoice)
+        self.spike_month, self.off_pool_month = _anomaly_months(params)
+        self.vendor_cents: dict[str, list[int]] = {}  # every earlier positive line per vendor, for the planted amounts
+        self.planted_lines: dict[int, tuple[str, str, int]] = {}  # planted code -> (entry_id, posting date, cents)
         self.ratios: dict[tuple[str, str], float] = {}
 
     # ---- budgets --------------------------------------------------------------------------------
@@ -362,10 +369,20 @@ class Ledger:
         planted = np.zeros(n, dtype=np.int64)
         if pool == "software" and month.label == self.duplicate_month:
             idx, size, credit, planted = self._add_duplicate(idx, size, credit, planted)
+        extra = self._planted_cents(pool, month, total)
+        foreign = {}  # planted code -> global stream index, for a line of another pool's stream posted here
+        for code, (vendor, cents, home) in extra.items():
+            j = next(i for i, s in enumerate(self.pool_streams[home]) if s.vendor == vendor)
+            if home != pool:
+                foreign[code], j = int(self.pool_index[home][j]), 0
+            idx, size = np.append(idx, j), np.append(size, 0.0)
+            credit, planted = np.append(credit, False), np.append(planted, code)
         mean_line = total / max(1, int((~credit).sum()))
         credit_cents = -np.rint(mean_line * rng.uniform(0.02, 0.15, len(idx)) * credit).astype(np.int64)
         fixed = planted > 0
         fixed_cents = np.where(planted == 1, DUPLICATE_AMOUNT_CENTS, 0)
+        for code, (_, cents, _) in extra.items():
+            fixed_cents = np.where(planted == code, cents, fixed_cents)
         free = ~credit & ~fixed
         remaining = total - int(credit_cents.sum()) - int(fixed_cents.sum())
         cents = credit_cents + fixed_cents
@@ -377,7 +394,27 @@ class Ledger:
             days = month.days
             day[planted == 1] = days[min(7, len(days) - 1)]
             day[planted == 2] = days[min(13, len(days) - 1)]
-        return {"stream": self.pool_index[pool][idx], "cents": cents, "credit": credit, "day": day, "planted": planted}
+            day[planted == SPIKE] = days[min(19, len(days) - 1)]
+            day[planted == OFF_POOL] = days[min(9, len(days) - 1)]
+        stream_index = self.pool_index[pool][idx]
+        for code, g in foreign.items():
+            stream_index[planted == code] = g
+        return {"stream": stream_index, "cents": cents, "credit": credit, "day": day, "planted": planted}
+
+    def _planted_cents(self, pool: str, month: Month, total: int) -> dict[int, tuple[str, int, str]]:
+        """The planted spike or off-pool line in this pool-month: {code: (vendor, cents, the vendor stream's pool)},
+        inside the pool-month's total so every pool's actual-to-budget ratio stays as designed."""
+        out = {}
+        if pool == SPIKE_POOL and month.label == self.spike_month:
+            before = np.array(self.vendor_cents.get(SPIKE_VENDOR, [1]))
+            # well above the vendor's largest earlier line, yet leaving most of the month's total to the rest
+            cents = int(max(1.5 * before.max(), 8 * np.median(before)))
+            out[SPIKE] = (SPIKE_VENDOR, min(cents // 100 * 100, int(0.8 * total) // 100 * 100), SPIKE_POOL)
+        if pool == OFF_POOL_TO and month.label == self.off_pool_month:
+            before = np.array(self.vendor_cents.get(OFF_POOL_VENDOR, [100_000]))
+            # an ordinary amount of the vendor's usual stream, counted in (and coded to) the wrong pool
+            out[OFF_POOL] = (OFF_POOL_VENDOR, min(int(np.median(before)), int(0.3 * total)), OFF_POOL_FROM)
+        return out
 
     def _add_duplicate(
         self, idx: np.ndarray, size: np.ndarray, credit: np.ndarray, planted: np.ndarray
@@ -402,8 +439,15 @@ class Ledger:
         invoice = self._invoices(vendor, credit, lines["planted"])
         text = self._texts(month, si, lines["day"])
         text = pa.compute.if_else(pa.array(credit), out.concat("Credit memo - ", text), text)
-        for k in np.flatnonzero(lines["planted"] > 0):
+        for k in np.flatnonzero((lines["planted"] == 1) | (lines["planted"] == 2)):
             self.duplicate_entries.append((entry[k].as_py(), str(lines["day"][k]), invoice[k].as_py()))
+        for k in np.flatnonzero(lines["planted"] >= SPIKE):
+            self.planted_lines[int(lines["planted"][k])] = (entry[k].as_py(), str(lines["day"][k]),
+                                                             int(lines["cents"][k]))
+        for k in np.flatnonzero((vendor >= 0) & (lines["cents"] > 0)):
+            self.vendor_cents.setdefault(t["vendor_keys"][vendor[k]], []).append(int(lines["cents"][k]))
+        pool_index = t["pool"][si].copy()
+        pool_index[lines["planted"] == OFF_POOL] = POOLS.index(OFF_POOL_TO)
         n = len(si)
         return {
             "entry_id": entry,
@@ -415,7 +459,7 @@ class Ledger:
             "vendor_id": out.pick(t["vendor_ids"], np.maximum(vendor, 0), vendor >= 0),
             "invoice_number": invoice,
             "system_id": out.pick(t["system_ids"], np.maximum(t["system"][si], 0), t["system"][si] >= 0),
-            "cost_pool": out.pick(POOLS, t["pool"][si]),
+            "cost_pool": out.pick(POOLS, pool_index),
             "tower": out.pick(t["tower"], si),
             "capex_opex": out.pick(["opex", "capex"], t["capex"][si]),
             "rgt": out.pick(t["rgt"], si),
@@ -489,6 +533,7 @@ class Ledger:
         return {
             "vendor": np.array([vkeys.index(s.vendor) if s.vendor else -1 for s in self.streams]),
             "vendor_ids": [self.org.vendor_ids[k] for k in vkeys],
+            "vendor_keys": vkeys,
             "system": np.array([skeys.index(s.system) if s.system else -1 for s in self.streams]),
             "system_ids": self.org.system_ids,
             "gl": [s.gl for s in self.streams],
@@ -530,6 +575,12 @@ def _duplicate_month(params: Params) -> str:
     """The month the duplicated invoice is posted in: a third of the way into the window."""
     months = [m for m in window_months(params) if len(m.days) == m.full_days]
     return months[len(months) // 3].label
+
+
+def _anomaly_months(params: Params) -> tuple[str, str]:
+    """The months of the planted spike and off-pool posting: two thirds and half of the way into the window."""
+    months = [m for m in window_months(params) if len(m.days) == m.full_days]
+    return months[(2 * len(months)) // 3].label, months[len(months) // 2].label
 
 
 def budget_header_rows(ledger: Ledger) -> tuple[list[str], list[list[object]]]:

@@ -19,6 +19,7 @@ from hitplan.synth.contracts import Contract, build_contracts, contract_columns,
 from hitplan.synth.incidents import IncidentGenerator, IncidentStats
 from hitplan.synth.training import TrainingBuilder
 from hitplan.synth.truth import (
+    CostAnomalies,
     DuplicateInvoice,
     EhrOutageMonth,
     EosSwitchStack,
@@ -162,6 +163,7 @@ def generate(
         stale_controls=StaleControls(tuple(stale), (params.end - dt.timedelta(days=365)).isoformat()),
         renewal_deadlines=_renewal_truth(params, contracts),
         over_budget_pool=_budget_truth(params, ledger),
+        cost_anomalies=_cost_anomaly_truth(org, ledger),
     )
     (out_dir / "ground_truth.json").write_text(truth.to_json(), encoding="utf-8")
     return truth
@@ -271,6 +273,17 @@ def _duplicate_truth(org: Org, ledger: finance.Ledger) -> DuplicateInvoice:
     cents = finance.DUPLICATE_AMOUNT_CENTS
     return DuplicateInvoice(
         (e1, e2), org.vendor_ids[catalog.DUPLICATE_INVOICE_VENDOR], inv, f"{cents // 100}.{cents % 100:02d}", (d1, d2)
+    )
+
+
+def _cost_anomaly_truth(org: Org, ledger: finance.Ledger) -> CostAnomalies:
+    """Planted situation 11."""
+    spike_entry, spike_day, spike_cents = ledger.planted_lines[finance.SPIKE]
+    off_entry, off_day, off_cents = ledger.planted_lines[finance.OFF_POOL]
+    return CostAnomalies(
+        spike_entry, org.vendor_ids[finance.SPIKE_VENDOR], f"{spike_cents // 100}.{spike_cents % 100:02d}", spike_day,
+        off_entry, org.vendor_ids[finance.OFF_POOL_VENDOR], f"{off_cents // 100}.{off_cents % 100:02d}", off_day,
+        finance.OFF_POOL_TO, finance.OFF_POOL_FROM,
     )
 
 

@@ -7,6 +7,7 @@ and nothing else, on the demo data. ``ground_truth.json`` beside the feeds holds
 from __future__ import annotations
 
 import json
+import types
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -112,6 +113,23 @@ class OverBudgetPool:
 
 
 @dataclass(frozen=True)
+class CostAnomalies:
+    """11. Two ledger lines beside the duplicate invoice: an invoice far above its vendor's earlier lines (a spike)
+    and an ordinary invoice coded to a cost pool its vendor never posts to (off its usual pool)."""
+
+    spike_entry_id: str
+    spike_vendor_id: str
+    spike_amount: str
+    spike_posting_date: str
+    off_pool_entry_id: str
+    off_pool_vendor_id: str
+    off_pool_amount: str
+    off_pool_posting_date: str
+    off_pool_cost_pool: str
+    usual_cost_pool: str
+
+
+@dataclass(frozen=True)
 class GroundTruth:
     """The parameters, row counts and planted situations of one generated hospital."""
 
@@ -135,6 +153,8 @@ class GroundTruth:
     over_budget_pool: OverBudgetPool
     # No BAA gaps are planted: every contract covering a PHI system has baa_signed true.
     baa_gaps: tuple[str, ...] = field(default_factory=tuple)
+    # Absent from ground_truth.json files written before it was planted (None then).
+    cost_anomalies: CostAnomalies | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready content."""
@@ -160,6 +180,10 @@ def _build(tp: Any, value: Any) -> Any:
     if is_dataclass(tp):
         hints = get_type_hints(tp)
         return tp(**{f.name: _build(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value})
+    if isinstance(tp, types.UnionType):  # X | None
+        if value is None:
+            return None
+        return _build(next(a for a in tp.__args__ if a is not type(None)), value)
     origin = getattr(tp, "__origin__", None)
     if origin is tuple:
         args = tp.__args__

@@ -1,0 +1,60 @@
+"""What the board must not see: host names, IP addresses and CVE ids. One check, used by the board sections, the
+board pack and the deck; the area reports for IT may name them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from hitplan.errors import ReportError
+
+
+class BoardDisclosure(ReportError):
+    """A board slide would show a host name, an IP address or a CVE id."""
+
+
+
+IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])")
+CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+# machine names as scanners and CMDBs write them: ehr-prd-db01, WS-MAIN-12345, PRN-EAST-123, srv-db01
+# (fiscal labels such as FY2028-FY2029 or FY2027Q1-FY2027Q4 are not machine names)
+MACHINE = re.compile(r"\b(?!fy\d)[a-z][a-z0-9]*(?:-[a-z0-9]+)+-(?!fy\d)[a-z]*\d{2,}\b"
+                     r"|\b(?!fy\d)[a-z]{2,}[a-z0-9]*-(?!fy\d)[a-z]+\d{2,}\b", re.IGNORECASE)
+INTERNAL_FQDN = re.compile(r"\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:local|lan|internal|intranet|corp|"
+                           r"localdomain|priv|private|home\.arpa)\b", re.IGNORECASE)
+# a dotted host whose first label carries a number (srv01.hospital.org); version strings start with v or a digit
+NUMBERED_FQDN = re.compile(r"\b(?!v\d)[a-z][a-z-]*\d+[a-z0-9-]*(?:\.[a-z][a-z0-9-]*)+\b", re.IGNORECASE)
+GUARDS = (("an IP address", IPV4), ("a CVE id", CVE), ("a host name", MACHINE), ("a host name", INTERNAL_FQDN),
+          ("a host name", NUMBERED_FQDN))
+
+
+def disclosures(text: str, known_hosts: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """What in ``text`` the board must not see: (kind, matched text) for IPv4 addresses, CVE ids, host-name-like
+    tokens and any of ``known_hosts`` (the store's scanner host names and address aliases)."""
+    found = [(kind, m.group(0)) for kind, rx in GUARDS for m in rx.finditer(text or "")]
+    hosts = {h.lower() for h in known_hosts if h}
+    if hosts:
+        found += [("a host name", w) for w in re.findall(r"[\w.-]+", (text or "").lower()) if w in hosts]
+    return found
+
+
+def _strings(value, key: str = "") -> Iterable[str]:
+    if isinstance(value, str):
+        if key != "bdata":  # binary-encoded number arrays are not text
+            yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, k)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v, key)
+
+
+def figure_texts(fig: go.Figure) -> list[str]:
+    """Every string a chart carries (titles, labels, categories, hover text, annotations, alt text)."""
+    return list(_strings(json.loads(fig.to_json())))
+
+

@@ -1,0 +1,99 @@
+"""Showing a report section in a notebook: the findings as sentences, the key numbers as a small table, the
+figures and the detail tables, so that a notebook cell is one call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pandas as pd
+
+from hitplan.charts import status_text
+from hitplan.report.sections import Section
+
+MAX_ROWS = 15
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return v.strftime("%Y-%m-%d %H:%M") if (v.hour or v.minute) else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
+    return str(v)
+
+
+def table_html(df: pd.DataFrame, caption: str = "", max_rows: int = MAX_ROWS) -> str:
+    """A detail table as plain HTML: readable headers, formatted cells, at most ``max_rows`` rows."""
+    shown = df.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in shown.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+                   for row in shown.itertuples(index=False))
+    more = f"<p><em>{len(df) - max_rows:,} more rows not shown.</em></p>" if len(df) > max_rows else ""
+    cap = f"<caption style='text-align:left;font-weight:bold'>{html.escape(caption)}</caption>" if caption else ""
+    note = df.attrs.get("note")
+    note_html = f"<p><em>Note: {html.escape(str(note))}</em></p>" if note and not df.empty else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}{note_html}"
+
+
+def _md(text: str) -> str:
+    """Text safe in Markdown: a dollar sign would start LaTeX math in Jupyter."""
+    return str(text).replace("$", "\\$")
+
+
+def section_markdown(section: Section, *, level: int = 2, heading: bool = True) -> str:
+    """The section's title (unless ``heading`` is False), status, findings and key numbers as Markdown."""
+    lines = [f"{'#' * level} {_md(section.title)}"] if heading else []
+    if section.status:
+        lines.append(f"**Status: {status_text(section.status)}**")
+    lines += [f"- {_md(f)}" for f in section.findings]
+    if section.key_numbers:
+        lines += ["", "| Key number | Value |", "|---|---|"]
+        lines += [f"| {_md(label)} | {_md(value)} |" for label, value in section.key_numbers]
+    return "\n".join(lines)
+
+
+def show(section: Section, *, figures: int | None = None, tables: bool = True, level: int = 2,
+         heading: bool = True, max_rows: int = MAX_ROWS) -> None:
+    """Display a section in a notebook: findings and key numbers, then its figures (the first ``figures`` of
+    them, all by default), then its detail tables and sources."""
+    from IPython.display import HTML, Markdown, display
+
+    display(Markdown(section_markdown(section, level=level, heading=heading)))
+    for _, fig in section.figures[:figures]:
+        fig.show()
+    if tables:
+        for caption, df in section.tables:
+            display(HTML(table_html(df, caption, max_rows)))
+    if section.sources:
+        items = "".join(f"<li>{html.escape(x)}</li>" for x in section.sources)
+        display(HTML(f"<details><summary><small>Sources of these numbers</small></summary><small><ul>{items}</ul>"
+                     "</small></details>"))
+
+
+def show_findings(section: Section) -> None:
+    """Display only the section's findings as a bulleted list."""
+    from IPython.display import Markdown, display
+
+    display(Markdown("\n".join(f"- {_md(f)}" for f in section.findings)))
+
+
+def show_header(ctx, what: str) -> None:
+    """The report's scope in one line: hospital, what, period with its dates, and the as-of day."""
+    from IPython.display import Markdown, display
+
+    p = ctx.period
+    display(Markdown(_md(f"**{ctx.hospital}** - {what} for **{p.label}** ({p.start:%d %b %Y} to {p.last_day:%d %b %Y}); "
+                         f"data as of {ctx.as_of:%d %b %Y}.")))
+
+
+def show_text(text: str) -> None:
+    """Display a computed paragraph (e.g. the board summary) as Markdown."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(_md(text)))
