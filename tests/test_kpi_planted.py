@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
 import pytest
 
@@ -13,25 +12,11 @@ from hitplan import store
 from hitplan.kpi import AREAS, area_module, scorecard
 from hitplan.kpi import compliance, continuity, costs, infrastructure, security, support, training, vendors
 from hitplan.periods import Period, resolve_period
-from hitplan.synth import GroundTruth
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from hitplan.pipeline import build_demo
-
-    base = tmp_path_factory.mktemp("kpi-demo")
-    old = os.environ.get("HITPLAN_KEY_FILE")
-    os.environ["HITPLAN_KEY_FILE"] = str(base / "key")
-    try:
-        build_demo(base / "files", base / "demo.duckdb", scale=0.2)
-    finally:
-        if old is None:
-            os.environ.pop("HITPLAN_KEY_FILE", None)
-        else:
-            os.environ["HITPLAN_KEY_FILE"] = old
-    truth = GroundTruth.load(base / "files" / "ground_truth.json")
-    return base / "demo.duckdb", truth
+def demo(demo_store):
+    return demo_store[0], demo_store[1]
 
 
 @pytest.fixture(scope="module")
