@@ -148,8 +148,10 @@ def _template() -> go.layout.Template:
         separators=".,",
         xaxis=axis,
         yaxis=axis,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=dict(text=""),
-                    bgcolor="rgba(255,255,255,0)"),
+        # the legend sits at the foot of the figure: measured from the container, so plotly widens the bottom
+        # margin to fit it under the axis, and it can never reach the title however many rows it wraps to
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0,
+                    title=dict(text=""), bgcolor="rgba(255,255,255,0)"),
         hoverlabel=dict(font=dict(family=FONT, size=13)),
         bargap=0.25,
     )
@@ -160,11 +162,10 @@ pio.templates["hitplan"] = _template()
 
 
 def use_house_style() -> None:
-    """Make "hitplan" the default plotly template and render charts for JupyterLab and offline HTML export."""
+    """Make "hitplan" the default plotly template. Reports show figures with
+    ``hitplan.report.display.show_figure`` (JupyterLab's mimetype and offline HTML); plotly's renderers are left
+    alone, since touching ``pio.renderers`` imports nbformat and jsonschema (about 3 s in every kernel)."""
     pio.templates.default = "hitplan"
-    # plotly_mimetype shows in JupyterLab; nbconvert drops it, and "notebook" embeds plotly.js once so the
-    # exported HTML draws offline ("notebook_connected" would load plotly.js from a CDN)
-    pio.renderers.default = "plotly_mimetype+notebook"
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -249,8 +250,9 @@ def _target_line(fig: go.Figure, target: float, label: str, *, horizontal: bool,
     kw = dict(line=dict(color=INK, width=1.5, dash="dash"), annotation=dict(text=text, font=dict(size=13)))
     if horizontal:
         fig.add_hline(y=target, annotation_position="top left", **kw)
-    else:
-        fig.add_vline(x=target, annotation_position="top right", **kw)
+    else:  # the label above the plot area, where it cannot cover the top bar's value
+        fig.add_vline(x=target, annotation_position="top", **kw)
+        fig.layout.annotations[-1].update(yanchor="bottom", y=1.0, yshift=2)
 
 
 def _range_text(s: pd.Series) -> str:
@@ -336,17 +338,33 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, *, title: str, unit: s
     return fig
 
 
+def _fold_groups(data: pd.DataFrame, x: str, y: str, color: str) -> tuple[pd.DataFrame, list]:
+    """``data`` with the smallest ``color`` groups summed into one "Other (n)" group when there are more groups
+    than house colours (so no two groups share a colour), and the groups largest first ("Other" last)."""
+    order = list(data.groupby(color, sort=False, observed=True)[y].sum().sort_values(ascending=False).index)
+    if len(order) <= len(COLORWAY):
+        return data, order
+    keep = order[:len(COLORWAY) - 1]
+    other = f"Other ({len(order) - len(keep)})"
+    rest = data[~data[color].isin(keep)].groupby(x, as_index=False, sort=True, observed=True)[y].sum()
+    rest[color] = other
+    return pd.concat([data[data[color].isin(keep)], rest], ignore_index=True), [*keep, other]
+
+
 def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, *, title: str, unit: str = "",
                  y_title: str | None = None) -> go.Figure:
-    """Vertical bars of ``y`` by ``x`` stacked by ``color``, with each bar's total above it."""
+    """Vertical bars of ``y`` by ``x`` stacked by ``color``, with each bar's total above it; beyond eight
+    groups the smallest are summed into "Other" (grey), so colours never repeat."""
     if _empty(df, x, y, color):
         return no_data(title, _note(df), "stacked bar chart")
     data = df.sort_values(x)
+    n_groups = data[color].nunique()  # counted before folding, for the alt text
+    shown, order = _fold_groups(data, x, y, color)
     fig = _figure(title, "", _source(df))
-    order = data.groupby(color, sort=False)[y].sum().sort_values(ascending=False).index
     for k, name in enumerate(order):
-        g = data[data[color] == name]
-        fig.add_trace(go.Bar(x=g[x], y=g[y], name=str(name), marker=dict(color=COLORWAY[k % len(COLORWAY)]),
+        g = shown[shown[color] == name].sort_values(x)
+        colour = GREY if k == len(COLORWAY) - 1 and len(order) < n_groups else COLORWAY[k % len(COLORWAY)]
+        fig.add_trace(go.Bar(x=g[x], y=g[y], name=str(name), marker=dict(color=colour),
                              hovertemplate=f"%{{x}}<br>{_hover_value(unit)}<extra>{name}</extra>"))
     totals = data.groupby(x, sort=True)[y].sum()
     fig.add_trace(go.Scatter(x=totals.index, y=totals.to_numpy(), mode="text", showlegend=False, hoverinfo="skip",
@@ -355,12 +373,15 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, *, title: str, un
     fig.update_layout(barmode="stack", legend=dict(traceorder="normal"))
     fig.update_yaxes(**_value_axis(unit, y_title or _pretty(y)), range=[0, float(totals.max()) * 1.12 or 1])
     if _is_time(data[x]):
-        fig.update_xaxes(tickformat="%b %Y", title=dict(text=""))
+        # one tick per bar (bars stand on the month's first day): automatic ticks fall between the bars
+        n = data[x].nunique()
+        fig.update_xaxes(tickformat="%b %Y", title=dict(text=""), **({"dtick": "M1" if n <= 8 else "M3"}
+                                                                     if n <= 18 else {}))
     else:
         fig.update_xaxes(type="category", title=dict(text=_pretty(x)))
     biggest = ", ".join(str(n) for n in order[:3])
     fig.layout.meta["alt"] = (f"Stacked bar chart of {_pretty(y).lower()} by {_pretty(x).lower()} "
-                              f"{_range_text(data[x])}, split by {_pretty(color).lower()} ({len(order)} groups, "
+                              f"{_range_text(data[x])}, split by {_pretty(color).lower()} ({n_groups} groups, "
                               f"largest {biggest}); highest total {number(totals.max(), unit)} in "
                               f"{month_label(totals.idxmax()) if _is_time(data[x]) else totals.idxmax()}.")
     return fig
@@ -400,7 +421,9 @@ def scorecard(statuses: Sequence[AreaStatus], *, title: str | None = None) -> go
         drivers.append(driver_text(d) if d else "no KPI measured")
         tints.append(st["tint"])
         inks.append(INK)
-    fig = _figure(title, "", margin=dict(l=24, r=24, t=80, b=16), height=120 + 44 * len(statuses))
+    # room for each row to wrap to two lines (a printed A4 column is ~600 px wide): a table cut short scrolls,
+    # and paper does not
+    fig = _figure(title, "", margin=dict(l=24, r=24, t=80, b=16), height=130 + 62 * len(statuses))
     fig.add_trace(go.Table(
         columnwidth=[2.2, 1.3, 5.5],
         header=dict(values=["<b>Area</b>", "<b>Status</b>", "<b>What drives it</b>"], align="left",
@@ -433,41 +456,117 @@ def _quarter_labels(df: pd.DataFrame, start: str, finish: str, start_label: str,
     return [f"FY{(base + q) // 4}Q{(base + q) % 4 + 1}" for q in range(n)]
 
 
+QUARTER_TICKS_MAX = 8  # beyond this many quarters the roadmap's axis names fiscal years, not quarters
+ROADMAP_LABEL_CHARS = 36  # initiative names longer than this are cut on the roadmap (in full in the hover)
+
+
+def _quarter_axis(qlabels: Sequence[str]) -> tuple[list[float], list[str], list[int]]:
+    """Tick positions and texts for the roadmap's quarter axis, and the quarters that start a fiscal year.
+
+    Up to ``QUARTER_TICKS_MAX`` quarters every quarter gets a tick ("FY2028<br>Q1" where a year starts, "Q2" after);
+    beyond, one "FY2028" centred over each fiscal year, so labels stay apart at print width (about 600 px).
+    Labels that are not "FY2027Q1"-style get every k-th quarter, at most 10 ticks.
+    """
+    parsed = [_QUARTER.fullmatch(str(q)) for q in qlabels]
+    n = len(qlabels)
+    if not all(parsed):
+        step = max(1, math.ceil(n / 10))
+        return list(range(0, n, step)), [str(q) for q in qlabels[::step]], list(range(4, n, 4))
+    years = [m.group(1) for m in parsed]
+    starts = [q for q in range(1, n) if years[q] != years[q - 1]]
+    if n <= QUARTER_TICKS_MAX:
+        text = [f"FY{y}<br>Q{m.group(2)}" if q == 0 or q in starts else f"Q{m.group(2)}"
+                for q, (y, m) in enumerate(zip(years, parsed))]
+        return list(range(n)), text, starts
+    spans = zip([0, *starts], [*starts, n])
+    return [(a + b - 1) / 2 for a, b in spans], [f"FY{years[a]}" for a in [0, *starts]], starts
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary with an ellipsis to at most ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    if text[limit - 1] != " ":  # a word runs across the cut: drop it
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(",;:-– ") + "…"
+
+
+def _tail_cut(text: str, limit: int, min_tail: int = 6) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters, keeping its last words (at least ``min_tail``
+    characters of them): "Epic at-the-elbow support and… wave 2"."""
+    words = text.split(" ")
+    k = 1
+    while k < len(words) - 1 and len(" ".join(words[-k:])) < min_tail:
+        k += 1
+    tail = " ".join(words[-k:])
+    return f"{_cut(' '.join(words[:-k]), limit - len(tail) - 1)} {tail}"
+
+
+def _short_labels(names: Sequence[str], limit: int = ROADMAP_LABEL_CHARS) -> list[str]:
+    """Names cut to at most ``limit`` characters, kept distinct so no two initiatives share a row: names whose
+    cuts would match keep their last words instead ("… wave 2"), and a repeated name gets a number (" (2)")."""
+    names = [str(x) for x in names]
+    cuts = [_cut(n, limit) for n in names]
+    alike = {c for c in cuts if len({n for n, k in zip(names, cuts) if k == c}) > 1}
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for name, cut in zip(names, cuts):
+        label = _tail_cut(name, limit) if cut in alike else cut
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{_cut(label, limit - 4)} ({seen[label]})")
+    return out
+
+
 def roadmap(roadmap_df: pd.DataFrame, *, title: str = "Roadmap of the recommended initiatives",
             label: str = "initiative", start: str = "start", finish: str = "finish",
             start_label: str = "start_quarter", finish_label: str = "finish_quarter", cost: str = "capex_usd",
             color: str | None = None, quarter_labels: Sequence[str] | None = None) -> go.Figure:
     """A Gantt chart of ``Portfolio.roadmap()``: one bar per initiative from its start to its finish quarter
-    (0-based indexes, labelled "FY2027Q1"), capex at the bar's end, earliest start at the top."""
+    (0-based indexes, labelled "FY2027Q1"), capex at the bar's end, earliest start at the top. Long initiative
+    names are shortened on the axis and given in full in the hover; long horizons are labelled by fiscal year."""
     if _empty(roadmap_df, label, start, finish):
         return no_data(title, _note(roadmap_df) or "no initiatives were chosen", "roadmap")
     df = roadmap_df.sort_values([start, finish, label]).reset_index(drop=True)
+    df["_row"] = _short_labels(df[label].astype(str))
     qlabels = _quarter_labels(df, start, finish, start_label if start_label in df else start,
                               finish_label if finish_label in df else finish, quarter_labels)
     fig = _figure(title, "", _source(roadmap_df))
     groups = list(df.groupby(color, sort=False)) if color else [(None, df)]
     for k, (name, g) in enumerate(groups):
         fig.add_trace(go.Bar(
-            y=g[label].astype(str), x=(g[finish] - g[start] + 1), base=g[start] - 0.5, orientation="h",
+            y=g["_row"], x=(g[finish] - g[start] + 1), base=g[start] - 0.5, orientation="h",
             name=str(name) if name is not None else "Initiative",
             marker=dict(color=COLORWAY[k % len(COLORWAY)], line=dict(color="white", width=1)),
             text=[money(v) if cost in g else "" for v in (g[cost] if cost in g else [None] * len(g))],
             textposition="outside", cliponaxis=False,
-            customdata=np.stack([[qlabels[int(s)] for s in g[start]], [qlabels[int(f)] for f in g[finish]]], axis=1),
-            hovertemplate="%{y}<br>%{customdata[0]} to %{customdata[1]}<extra></extra>"))
+            customdata=np.stack([[qlabels[int(s)] for s in g[start]], [qlabels[int(f)] for f in g[finish]],
+                                 g[label].astype(str)], axis=1),
+            hovertemplate="%{customdata[2]}<br>%{customdata[0]} to %{customdata[1]}<extra></extra>"))
     n = len(qlabels)
     fig.update_layout(showlegend=color is not None, barmode="overlay", height=max(300, 130 + 30 * len(df)),
                       margin=dict(t=120, b=24))
-    fig.update_xaxes(tickvals=list(range(n)), ticktext=qlabels, range=[-0.6, n - 0.4 + 0.12 * n], side="top",
-                     title=dict(text=""), tickangle=-45 if n > 12 else 0, showgrid=False)
-    for y in range(4, n, 4):  # fiscal-year boundaries
-        fig.add_vline(x=y - 0.5, line=dict(color="#BDBDBD", width=1, dash="dot"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(df[label].astype(str))[::-1], title=dict(text=""),
-                     showgrid=False, ticks="")
+    tickvals, ticktext, year_starts = _quarter_axis(qlabels)
+    by_year = n > QUARTER_TICKS_MAX  # then a short tick marks each quarter under the fiscal-year labels
+    # quarter labels stay level: a year written over its Q1 shares no line with the next quarter's label, though
+    # plotly would count it as a clash and turn them all; year labels may turn when the chart is very narrow
+    fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, range=[-0.6, n - 0.4 + 0.12 * n], side="top",
+                     title=dict(text=""), showgrid=False, ticks="" if by_year else "outside",
+                     **({} if by_year else {"tickangle": 0}),
+                     minor=dict(tickvals=list(range(n)), ticks="outside", ticklen=4, showgrid=False) if by_year
+                     else None)
+    # the title moves up (to the top, below its padding) when the tick labels need the room under it
+    fig.update_layout(title=dict(automargin=True, pad=dict(t=24)))
+    for q in year_starts:  # fiscal-year boundaries
+        fig.add_vline(x=q - 0.5, line=dict(color="#BDBDBD", width=1, dash="dot"))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df["_row"])[::-1], title=dict(text=""),
+                     showgrid=False, ticks="", dtick=1)
     first, last = qlabels[int(df[start].min())], qlabels[int(df[finish].max())]
     total = f", capex {money(df[cost].sum())} in all" if cost in df else ""
+    runs = [f"{r[label]} ({qlabels[int(r[start])]} to {qlabels[int(r[finish])]})" for _, r in df.head(5).iterrows()]
+    more = f" and {len(df) - 5} more" if len(df) > 5 else ""
     fig.layout.meta["alt"] = (f"Gantt chart of {len(df)} initiatives from {first} to {last}{total}; "
-                              f"first to start: {df[label].iloc[0]} in {qlabels[int(df[start].iloc[0])]}.")
+                              f"in order of start: {', '.join(runs)}{more}.")
     return fig
 
 
@@ -538,8 +637,7 @@ def budget_position(totals_df: pd.DataFrame, *, title: str | None = None,
     fig = make_subplots(rows=1, cols=len(res), subplot_titles=[_RESOURCE_TITLES.get(r, (r, ""))[0] for r in res],
                         horizontal_spacing=0.09)
     fig.update_layout(template=pio.templates["hitplan"], title=dict(text=title), barmode="overlay",
-                      legend=dict(orientation="h", y=-0.1, yanchor="top", x=0.5, xanchor="center"),
-                      margin=dict(b=96))
+                      legend=dict(x=0.5, xanchor="center"))  # at the foot, as in the house template
     for c, r in enumerate(res, start=1):
         label, unit = _RESOURCE_TITLES.get(r, (r, ""))
         used = df[f"{r}_used"].astype(float)
@@ -561,8 +659,9 @@ def budget_position(totals_df: pd.DataFrame, *, title: str | None = None,
                                  cliponaxis=False), row=1, col=c)
         fig.update_yaxes(row=1, col=c, range=[0, (top or 1) * 1.2],
                          **(dict(tickprefix="$", tickformat="~s") if _is_money(unit) else dict(tickformat=",~r")),
-                         title=dict(text=f"{'Dollars' if _is_money(unit) else 'Hours'}" if c in (1, len(res)) and
-                                    (c == 1 or not _is_money(unit)) else ""))
+                         # only the first panel has an axis title: one between panels would run into the
+                         # neighbour's tick labels at print width ("Staff hours" names the unit already)
+                         title=dict(text=("Dollars" if _is_money(unit) else "Hours") if c == 1 else ""))
         fig.update_xaxes(row=1, col=c, type="category")
     fig.layout.meta = {"alt": "", **({"source": _source(totals_df)} if _source(totals_df) else {})}
     parts = []

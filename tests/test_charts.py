@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +16,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
+from plotly.offline import get_plotlyjs
+
 from hitplan import charts as C
 from hitplan.kpi.common import AreaStatus, Driver
+from hitplan.report import browser
 
 MONTHS = pd.date_range("2026-07-01", periods=3, freq="MS")
 
@@ -61,13 +70,25 @@ def test_house_style_is_registered_and_made_default():
     assert "hitplan" in pio.templates
     t = pio.templates["hitplan"].layout
     assert list(t.colorway) == C.COLORWAY and t.paper_bgcolor == "white" and t.separators == ".,"
-    old_template, old_renderer = pio.templates.default, pio.renderers.default
+    old_template = pio.templates.default
     try:
         C.use_house_style()
         assert pio.templates.default == "hitplan"
-        assert pio.renderers.default == "plotly_mimetype+notebook"
     finally:
-        pio.templates.default, pio.renderers.default = old_template, old_renderer
+        pio.templates.default = old_template
+
+
+def test_report_kernels_do_not_import_nbformat():
+    """plotly's renderers import nbformat and jsonschema (seconds per kernel); the report cells never need them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, plotly.graph_objects as go; from hitplan.report.context import open_context; "
+            "from hitplan.report.display import show, show_figure; from hitplan.report.sections import area_section; "
+            "from hitplan.charts import use_house_style; use_house_style(); "
+            "print('nbformat' in sys.modules, 'jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
 
 
 def test_statuses_differ_by_more_than_colour():
@@ -116,7 +137,20 @@ def test_stacked_bars_totals_and_money_axis():
     assert [t.name for t in fig.data[:2]] == ["Staff", "Software"]  # largest group first
     assert list(fig.data[2].text) == ["$150k", "$160k"]
     assert fig.layout.yaxis.tickprefix == "$"
+    assert fig.layout.xaxis.dtick == "M1"  # one tick under each month's bar, none between
     assert "highest total $160k in Aug 2026" in _alt(fig)
+
+
+def test_stacked_bars_fold_groups_beyond_the_palette_into_other():
+    towers = [f"tower {k}" for k in range(11)]
+    df = pd.DataFrame({"month": [MONTHS[0]] * 11, "cost_usd": [1000.0 * (11 - k) for k in range(11)],
+                       "tower": towers})
+    fig = C.stacked_bars(df, "month", "cost_usd", "tower", title="Spend by tower", unit="$")
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [t.name for t in bars] == towers[:7] + ["Other (4)"]
+    assert len({t.marker.color for t in bars}) == len(bars) and bars[-1].marker.color == C.GREY
+    assert list(bars[-1].y) == [4000.0 + 3000 + 2000 + 1000]
+    assert "11 groups" in _alt(fig)
 
 
 def _statuses():
@@ -146,11 +180,54 @@ def test_roadmap_quarter_labels_fill_gaps():
                        "finish_quarter": ["FY2028 Q2", "FY2029 Q2"], "start": [0, 3], "finish": [1, 5],
                        "capex_usd": [250_000, 2_400_000], "opex_usd": [0, 0], "hours": [0, 0]})
     fig = C.roadmap(rm)
-    assert list(fig.layout.xaxis.ticktext) == ["FY2028Q1", "FY2028Q2", "FY2028Q3", "FY2028Q4", "FY2029Q1",
-                                               "FY2029Q2"]
+    # every quarter has a tick, the fiscal year written over its first quarter; a dotted line where a year starts
+    assert list(fig.layout.xaxis.ticktext) == ["FY2028<br>Q1", "Q2", "Q3", "Q4", "FY2029<br>Q1", "Q2"]
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3, 4, 5]
+    assert [s.x0 for s in fig.layout.shapes] == [3.5]
     bar = fig.data[0]
     assert list(bar.x) == [2, 3] and list(bar.base) == [-0.5, 2.5] and list(bar.text) == ["$250k", "$2.4M"]
+    assert [list(c[:2]) for c in bar.customdata] == [["FY2028Q1", "FY2028Q2"], ["FY2028Q4", "FY2029Q2"]]
     assert "2 initiatives from FY2028Q1 to FY2029Q2, capex $2.65M" in _alt(fig)
+
+
+def _long_roadmap(n_quarters: int = 19) -> tuple[pd.DataFrame, list[str]]:
+    """Twelve initiatives over FY2027Q2..FY2031Q4 (19 quarters), with names as long as real ones that are alike
+    in their first 36 characters."""
+    labels = [f"FY{2027 + (q + 1) // 4}Q{(q + 1) % 4 + 1}" for q in range(n_quarters)]
+    names = [f"Epic at-the-elbow support and workflow optimization, wave {k}" for k in range(10)] + [
+        "Renegotiate laboratory system support with SLA credits and penalties",
+        "Renegotiate laboratory system support with SLA credits and a new term"]
+    starts = [min(k * 2, n_quarters - 2) for k in range(len(names))]
+    rm = pd.DataFrame({"initiative": names, "start": starts, "finish": [s + 1 for s in starts],
+                       "start_quarter": [labels[s] for s in starts], "finish_quarter": [labels[s + 1] for s in starts],
+                       "capex_usd": 100_000.0})
+    return rm, labels
+
+
+def test_roadmap_over_many_quarters_labels_fiscal_years():
+    rm, labels = _long_roadmap()
+    fig = C.roadmap(rm, quarter_labels=labels)
+    ax = fig.layout.xaxis
+    assert labels[0] == "FY2027Q2" and labels[-1] == "FY2031Q4"
+    assert list(ax.ticktext) == ["FY2027", "FY2028", "FY2029", "FY2030", "FY2031"]  # 5 labels, not 19
+    assert list(ax.tickvals) == [1.0, 4.5, 8.5, 12.5, 16.5]  # centred over each year's quarters
+    assert list(ax.minor.tickvals) == list(range(19))  # each quarter still marked
+    assert [s.x0 for s in fig.layout.shapes] == [2.5, 6.5, 10.5, 14.5]  # years start at Q1, not every 4th
+
+
+def test_roadmap_shortens_long_names_and_keeps_them_in_the_hover():
+    rm, labels = _long_roadmap()
+    fig = C.roadmap(rm, quarter_labels=labels)
+    rows = [y for t in fig.data for y in t.y]
+    assert max(len(r) for r in rows) <= C.ROADMAP_LABEL_CHARS and len(set(rows)) == len(rm)  # one row each
+    # names alike up to the cut keep their ends, so the rows can be told apart
+    assert rows[:2] == ["Epic at-the-elbow support… wave 0", "Epic at-the-elbow support… wave 1"]
+    assert set(rows[-2:]) == {"Renegotiate laboratory… penalties", "Renegotiate laboratory… new term"}
+    assert C._short_labels(["Backup vault", "Backup vault", "MFA"]) == ["Backup vault", "Backup vault (2)", "MFA"]
+    full = {c[2] for t in fig.data for c in t.customdata}
+    assert "Renegotiate laboratory system support with SLA credits and penalties" in full
+    assert "%{customdata[2]}" in fig.data[0].hovertemplate
+    assert fig.layout.yaxis.dtick == 1  # every row labelled, none skipped for lack of room
 
 
 def test_frontier_marks_current_budget_and_infeasible():
@@ -238,3 +315,104 @@ def test_no_data_carries_the_frames_note():
     fig = C.trend(empty, "month", "v", title="Resolution times")
     assert fig.layout.annotations[0].text == "No data: incidents.priority is not in this export"
     assert fig.layout.title.text == "Resolution times"
+
+
+def _legend_figures() -> dict[str, go.Figure]:
+    df = pd.DataFrame({"month": list(MONTHS) * 4, "v": [1.0, 2, 3] * 4,
+                       "g": [f"a fairly long group name {k}" for k in range(4) for _ in range(3)],
+                       "status": ["on target", "watch", "off target"] * 4})
+    rm, labels = _long_roadmap()
+    tot = pd.DataFrame({"capex_used": [90.0], "capex_budget": [100.0]}, index=pd.Index(["FY2028"]))
+    title = "Actual IT spend per month by tower, FY2027Q1"
+    return {"trend": C.trend(df, "month", "v", title=title, color="g"),
+            "stacked_bars": C.stacked_bars(df, "month", "v", "g", title=title),
+            "ranked_bars": C.ranked_bars(df.head(3), "g", "v", title=title, color="status"),
+            "roadmap": C.roadmap(rm.assign(area=["a", "b"] * 6), quarter_labels=labels, color="area"),
+            "budget_position": C.budget_position(tot)}
+
+
+@pytest.mark.parametrize("name", ["trend", "stacked_bars", "ranked_bars", "roadmap", "budget_position"])
+def test_legend_sits_at_the_foot_of_the_figure(name):
+    fig = _legend_figures()[name]
+    template = pio.templates["hitplan"].layout
+    legend = fig.layout.legend
+    placed = (legend.yref or template.legend.yref, legend.y if legend.y is not None else template.legend.y,
+              legend.yanchor or template.legend.yanchor)
+    # measured from the whole figure and anchored at its bottom edge: plotly widens the bottom margin for it
+    assert fig.layout.showlegend is not False and placed == ("container", 0, "bottom")
+
+
+# geometry as Chromium lays it out: each chart's title, legend, plot area and tick labels (top, bottom, left, right)
+_BOXES_JS = """var d = document.getElementById('{plot_id}');
+function box(e) { var r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; }
+function one(sel) { var e = d.querySelector(sel); return e ? box(e) : null; }
+function lines(e) { var ls = e.querySelectorAll('tspan.line'); return ls.length ? Array.from(ls) : [e]; }
+function all(sel) { return Array.from(d.querySelectorAll(sel)).flatMap(lines).map(box); }
+var out = document.createElement('pre'); out.className = 'boxes';
+out.textContent = JSON.stringify({title: one('.gtitle'), legend: one('g.legend'), plot: one('.nsewdrag'),
+                                  xticks: all('g.xtick text'), yticks: all('g.ytick text')});
+document.body.appendChild(out);"""
+
+
+def _laid_out(figs: list[go.Figure], width: int, height: int) -> list[dict]:
+    """The boxes of each figure drawn by plotly.js in headless Chromium at ``width`` x ``height`` pixels (a figure's
+    own height wins)."""
+    divs = "".join(f.to_html(full_html=False, include_plotlyjs=False, default_width=f"{width}px",
+                             default_height=f"{height}px", post_script=_BOXES_JS) for f in figs)
+    page = (f"<html><head><meta charset='utf-8'><script>{get_plotlyjs()}</script></head>"
+            f"<body style='margin:0'>{divs}</body></html>")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.html"
+        path.write_text(page, encoding="utf-8")
+        dom = subprocess.run([str(browser.find_chrome()), *browser.chrome_flags(Path(tmp) / "profile"), "--dump-dom",
+                              "--virtual-time-budget=20000", path.as_uri()],
+                             capture_output=True, text=True, timeout=120, check=True).stdout
+    found = [json.loads(html.unescape(m)) for m in re.findall(r'<pre class="boxes">(.*?)</pre>', dom)]
+    assert len(found) == len(figs), "plotly.js did not draw every figure"
+    return found
+
+
+def _apart(a: list[float], b: list[float], *, axis: str) -> bool:
+    """Two boxes do not overlap vertically (axis "y") or horizontally (axis "x"); a pixel of anti-aliasing is
+    allowed."""
+    lo, hi = (0, 1) if axis == "y" else (2, 3)
+    return a[hi] <= b[lo] + 1 or b[hi] <= a[lo] + 1
+
+
+def _clear(boxes: list[list[float]]) -> bool:
+    """No two boxes overlap (each pair apart vertically or horizontally)."""
+    return all(_apart(a, b, axis="x") or _apart(a, b, axis="y") for k, a in enumerate(boxes) for b in boxes[k + 1:])
+
+
+needs_chrome = pytest.mark.skipif(browser.find_chrome() is None,
+                                  reason="no Chrome/Chromium installed (apt-get install chromium); CI installs it")
+
+
+@pytest.mark.slow
+@needs_chrome
+@pytest.mark.parametrize("width, height", [(1200, 675), (560, 400)])  # static export; a narrow print column
+def test_drawn_legends_never_reach_the_title(width, height):
+    figs = _legend_figures()
+    for name, b in zip(figs, _laid_out(list(figs.values()), width, height)):
+        assert b["title"] and b["legend"] and b["plot"], name
+        assert b["legend"][0] >= b["title"][1] and _apart(b["legend"], b["title"], axis="y"), name
+        assert b["legend"][0] >= b["plot"][1], f"{name}: the legend is under the plot area"
+
+
+@pytest.mark.slow
+@needs_chrome
+@pytest.mark.parametrize("quarters, width, level", [
+    (19, 1200, True), (19, 720, True),  # static export and the deck's slide width: year labels, level
+    (8, 600, True),  # the print column: quarter labels, level
+    (19, 560, False),  # narrower still: the year labels may turn, but must stay clear of the title
+])
+def test_drawn_roadmap_labels_do_not_overlap(quarters, width, level):
+    rm, labels = _long_roadmap(quarters)
+    (b,) = _laid_out([C.roadmap(rm, quarter_labels=labels)], width, 675)
+    # each line of a tick label is a box: 5 fiscal years, or 8 quarters (FY2027Q2..FY2029Q1) and the 3 years
+    # written over the first quarter and each Q1
+    assert len(b["xticks"]) == (5 if quarters > 8 else 8 + 3) and len(b["yticks"]) == len(rm)
+    assert b["title"][1] <= min(t[0] for t in b["xticks"]), "tick labels run into the title"
+    assert _clear(b["yticks"]), b["yticks"]
+    if level:  # turned labels' boxes overlap even when their text does not
+        assert _clear(b["xticks"]), b["xticks"]

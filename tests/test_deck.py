@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -221,3 +222,84 @@ def test_deck_overwrites_atomically_and_cuts_long_text(tmp_path):
     texts = [s.text_frame.text for s in prs.slides[1].shapes if s.has_text_frame]
     first = [t.split("\n")[0] for t in texts if t.startswith("• Availability")]
     assert first and first[0].endswith("…") and len(first[0]) < len(long) / 2
+
+
+def _fake_png_export(monkeypatch) -> list:
+    """Replace the deck's Chrome export with one that records the figures and writes blank PNGs of their size."""
+    from PIL import Image
+
+    from hitplan.report import deck
+
+    drawn = []
+
+    def fake(figs, out_dir, *, scale=2.0, **_):
+        drawn.extend(figs)
+        paths = []
+        for k, f in enumerate(figs):
+            path = Path(out_dir) / f"fig-{k:02d}.png"
+            Image.new("RGB", (f.layout.width or 1200, f.layout.height or 675), "white").save(path)
+            paths.append(path)
+        return paths
+
+    monkeypatch.setattr(deck, "figures_to_png", fake)
+    return drawn
+
+
+def test_deck_roadmap_names_initiatives_not_ids(tmp_path, monkeypatch):
+    drawn = _fake_png_export(monkeypatch)
+    items = [Initiative("INI-001", 0.9, 2, 250e3), Initiative("INI-002", 0.7, 2, 600e3),
+             Initiative("INI-003", 0.8, 4, 1.0e6), Initiative("INI-004", 0.6, 1, 50e3)]
+    p = solve_portfolio(items, {"FY2028": {"capex": 2e6}, "FY2029": {"capex": 2e6}}, horizon_quarters=8)
+    p.quarter_labels[:] = [f"FY{2028 + q // 4}Q{q % 4 + 1}" for q in range(8)]
+    names = {"INI-001": "Multi-factor authentication for remote access and all clinical workstations",
+             "INI-002": "Immutable backup vault", "INI-003": "EHR upgrade",
+             "INI-004": "Patch srv-db01 firmware"}  # a name the board must not see: the slide keeps its id
+    out = build_deck([], tmp_path / "board.pptx", hospital="Riverside General", period_label="FY2027Q1",
+                     as_of=dt.date(2026, 10, 15), scorecard_statuses=[], portfolio=p, initiative_names=names)
+    prs = Presentation(str(out))
+    check_board_safe(prs)
+    slide = next(s for s in prs.slides if _title_of(s) == "Roadmap: when each initiative runs")
+    alt = next(s for s in slide.shapes if s.shape_type == 13)._element.nvPicPr.cNvPr.get("descr")
+    assert "Multi-factor authentication" in alt and "INI-001" not in alt
+    fig = next(f for f in drawn if f.layout.meta["alt"] == alt)
+    rows = {y for t in fig.data for y in t.y}
+    assert rows == {"Multi-factor authentication for…", "Immutable backup vault", "EHR upgrade", "INI-004"}
+    hover = {c[2] for t in fig.data for c in t.customdata}
+    assert names["INI-001"] in hover and "srv-db01" not in str(fig.to_json())
+    assert not fig.layout.title.text  # the slide title names the chart
+    table = next(s for s in prs.slides[1].shapes if s.has_table).table
+    cells = sorted(table.cell(i, 0).text for i in range(1, 5))  # the portfolio table names them the same way
+    assert cells[:3] == ["EHR upgrade", "INI-004", "Immutable backup vault"]
+    assert cells[3].startswith("Multi-factor authentication for remote")
+
+
+def test_deck_roadmap_keeps_every_row_readable(tmp_path, monkeypatch):
+    from hitplan.report import deck
+
+    drawn = _fake_png_export(monkeypatch)
+    items = [Initiative(f"INI-{k:03d}", 1.0, 1, 1e3) for k in range(30)]
+    p = solve_portfolio(items, {"FY2028": {"capex": 1e6}, "FY2029": {"capex": 1e6}}, horizon_quarters=8)
+    p.quarter_labels[:] = [f"FY{2028 + q // 4}Q{q % 4 + 1}" for q in range(8)]
+    build_deck([], tmp_path / "board.pptx", hospital="Riverside General", period_label="FY2027Q1",
+               as_of=dt.date(2026, 10, 15), scorecard_statuses=[], portfolio=p,
+               initiative_names={f"INI-{k:03d}": f"Initiative number {k}" for k in range(30)})
+    fig = next(f for f in drawn if "Gantt" in f.layout.meta["alt"])
+    rows = [y for t in fig.data for y in t.y]
+    assert len(rows) == deck.ROADMAP_ROWS and fig.layout.title.text.startswith(f"The first {deck.ROADMAP_ROWS} of 30")
+    # drawn tall enough that each row has its pixels (the image is scaled into the slide's chart box)
+    assert fig.layout.height >= deck.ROADMAP_ROWS * deck.ROADMAP_ROW_PX + 100
+
+
+
+def test_deck_small_charts_with_long_legends_put_them_at_the_side(tmp_path, monkeypatch):
+    drawn = _fake_png_export(monkeypatch)
+    df = pd.DataFrame({"month": pd.Timestamp("2026-07-01"), "usd": [float(k + 1) for k in range(6)],
+                       "tower": [f"tower {k}" for k in range(6)]})
+    bars = C.stacked_bars(df, "month", "usd", "tower", title="Spend by tower", unit="$")
+    secs = [Section("costs", "Costs", "watch", ["Spend held."], [], [("Spend", bars), ("Availability", _fig())])]
+    build_deck(secs, tmp_path / "board.pptx", hospital="Riverside General", period_label="FY2027Q1",
+               as_of=dt.date(2026, 10, 15), scorecard_statuses=[])
+    small_bars, small_line = drawn  # side by side: each in half the slide
+    assert small_bars.layout.width < 7 * 100 and small_bars.layout.legend.orientation == "v"
+    assert small_bars.layout.legend.x > 1  # right of the plot, clear of the title and the axis
+    assert small_line.layout.legend.orientation != "v"  # no legend to move

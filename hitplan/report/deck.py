@@ -44,6 +44,8 @@ BODY_PT, LABEL_PT, NUMBER_PT, TITLE_PT, FOOTER_PT = 16, 14, 26, 28, 12
 PX_PER_INCH = 80  # chart layout pixels per inch of slide: 14 px chart text reads as ~12.6 pt on the slide
 
 NON_AREA = ("data_quality", "portfolio")
+ROADMAP_ROWS = 24  # initiatives on the roadmap slide: more would need chart type below ~10 pt
+ROADMAP_ROW_PX = 18  # layout pixels per roadmap row, so 14 px initiative names never touch
 
 
 def _slide_texts(slide) -> Iterable[str]:
@@ -95,6 +97,13 @@ def _fit(text: str, width_in: float, height_in: float, pt: float) -> str:
         return text
     cut = text[: budget - 1].rsplit(" ", 1)[0].rstrip(",;: ")
     return cut + "…"
+
+
+def _fitting_pt(text: str, width_in: float, height_in: float, pt: float, smallest: float) -> float:
+    """The largest size from ``pt`` down to ``smallest`` at which ``text`` fits the box uncut."""
+    while pt > smallest and _fit(text, width_in - 0.1, height_in - 0.05, pt) != text:
+        pt -= 1
+    return pt
 
 
 def _textbox(slide, left, top, width, height, text: str, *, pt: float = BODY_PT, bold: bool = False,
@@ -185,8 +194,11 @@ def _key_numbers(slide, numbers: Sequence[tuple[str, str]], left: float, top: fl
         rule.fill.solid()
         rule.fill.fore_color.rgb = ACCENT
         rule.line.fill.background()
-        _textbox(slide, x, y + 0.08, tile_w, 0.5, str(value), pt=NUMBER_PT, bold=True)
-        _textbox(slide, x, y + 0.6, tile_w, tile_h - 0.63, str(label), pt=LABEL_PT, colour=GREY)
+        # a number is never cut: it shrinks to fit its tile (and its label, within reason, too)
+        _textbox(slide, x, y + 0.08, tile_w, 0.5, str(value), bold=True,
+                 pt=_fitting_pt(str(value), tile_w, 0.5, NUMBER_PT, 12), fit=False)
+        _textbox(slide, x, y + 0.6, tile_w, tile_h - 0.63, str(label), colour=GREY,
+                 pt=_fitting_pt(str(label), tile_w, tile_h - 0.63, LABEL_PT, LABEL_PT - 3))
     rows = (len(numbers) + columns - 1) // columns
     return rows * (tile_h + 0.15)
 
@@ -241,7 +253,7 @@ class _Deck:
         self.prs.slide_width, self.prs.slide_height = Inches(W), Inches(H)
         self.blank = self.prs.slide_layouts[6]
         self.footer = f"{hospital} · IT management report · {period_label}"
-        self.pending: list[tuple[Any, go.Figure, str, tuple[float, float, float, float]]] = []
+        self.pending: list[tuple[Any, go.Figure, str, tuple[float, float, float, float], float | None]] = []
 
     def slide(self, title: str | None, *, badge: bool = False):
         s = self.prs.slides.add_slide(self.blank)
@@ -249,23 +261,33 @@ class _Deck:
             _title(s, title, badge=badge)
         return s
 
-    def chart(self, slide, fig: go.Figure, alt: str, box: tuple[float, float, float, float], where: str) -> None:
+    def chart(self, slide, fig: go.Figure, alt: str, box: tuple[float, float, float, float], where: str, *,
+              ppi: float | None = None) -> None:
+        """Queue ``fig`` for ``box`` (``ppi``: layout pixels per slide inch, when the chart needs more than the
+        default to fit its rows)."""
         _check_figure(fig, where)
-        self.pending.append((slide, fig, alt, box))
+        self.pending.append((slide, fig, alt, box, ppi))
 
     def place_charts(self, tmp: Path) -> None:
         sized = []
-        for _, fig, _, (_, _, w, h) in self.pending:
+        for _, fig, _, (_, _, w, h), ppi in self.pending:
             f = go.Figure(fig)
             # sized for its slot so chart text stays readable once the image is scaled onto the slide; small
-            # slots get more pixels per inch and tighter margins so the plot area is not squeezed out
-            ppi = PX_PER_INCH if w >= 7 else PX_PER_INCH * 1.25
+            # slots get more pixels per inch and tighter margins so the plot area is not squeezed out (legends
+            # sit at the chart's foot, so the top margin only holds the title)
+            ppi = ppi or (PX_PER_INCH if w >= 7 else PX_PER_INCH * 1.25)
             f.update_layout(width=int(w * ppi), height=int(h * ppi), title=dict(font=dict(size=18)))
             if w < 7:
-                f.update_layout(margin=dict(t=84 if f.layout.showlegend is not False else 56, b=44, l=64, r=24))
+                f.update_layout(margin=dict(t=56, b=44, l=64, r=24))
+                if _legend_entries(f) > 3:  # rows of legend under a short chart would leave it no height
+                    # beside the plot, from its top down as far as the image goes: the plot alone is too short
+                    # for 8 entries (a legend placed mid-container makes plotly.js fail to draw the chart)
+                    f.update_layout(legend=dict(orientation="v", xref="paper", x=1.02, xanchor="left",
+                                                yref="paper", y=1, yanchor="top", maxheight=int(h * ppi) - 64,
+                                                font=dict(size=13)))
             sized.append(f)
         pngs = figures_to_png(sized, tmp, scale=2.5) if sized else []
-        for (slide, _, alt, box), png in zip(self.pending, pngs):
+        for (slide, _, alt, box, _), png in zip(self.pending, pngs):
             _picture(slide, png, alt, *box)
 
     def number_slides(self) -> None:
@@ -273,6 +295,13 @@ class _Deck:
         for k, s in enumerate(self.prs.slides, start=1):
             if k > 1:
                 _footer(s, self.footer, k, total)
+
+
+def _legend_entries(fig: go.Figure) -> int:
+    """How many entries the figure's legend shows (0 when it has none)."""
+    if fig.layout.showlegend is False:
+        return 0
+    return sum(1 for t in fig.data if t.showlegend is not False and t.name)
 
 
 def _alt_text(caption: str, fig: go.Figure) -> str:
@@ -353,7 +382,7 @@ def _portfolio_slides(d: _Deck, portfolio, sec, names: Mapping[str, str] | None)
     else:
         max_rows = 9
         shown = rm.head(max_rows)
-        rows = [[(names or {}).get(r.initiative, r.initiative), r.start_quarter, r.finish_quarter, money(r.capex_usd)]
+        rows = [[_board_name(r.initiative, names), r.start_quarter, r.finish_quarter, money(r.capex_usd)]
                 for r in shown.itertuples()]
         if len(rm) > max_rows:
             rows.append([f"… and {len(rm) - max_rows} more (see the full report)", "", "",
@@ -369,15 +398,40 @@ def _portfolio_slides(d: _Deck, portfolio, sec, names: Mapping[str, str] | None)
     if sec is not None:
         _bullets(s, right, BODY_TOP + used + 0.1, right_w, BODY_BOTTOM - BODY_TOP - used - 0.15,
                  list(sec.findings)[:2])
-    from hitplan.charts import budget_position, roadmap  # charts for the next two slides
+    from hitplan.charts import budget_position  # chart for the slide after the roadmap
 
-    box = (M, BODY_TOP, W - 2 * M, BODY_BOTTOM - BODY_TOP - 0.05)
-    fig = roadmap(rm)
-    s = d.slide("Roadmap: when each initiative runs")
-    d.chart(s, fig, fig.layout.meta["alt"], box, "roadmap")
+    _roadmap_slide(d, portfolio, rm, names)
     fig = budget_position(portfolio.totals)
     s = d.slide("Budget position by fiscal year")
-    d.chart(s, fig, fig.layout.meta["alt"], box, "budget position")
+    d.chart(s, fig, fig.layout.meta["alt"], (M, BODY_TOP, W - 2 * M, BODY_BOTTOM - BODY_TOP - 0.05),
+            "budget position")
+
+
+def _board_name(initiative: str, names: Mapping[str, str] | None) -> str:
+    """An initiative's name for the board: its id only when it has no name or when the name would show a host
+    name, an address or a CVE id (the guard would stop the deck)."""
+    name = str((names or {}).get(initiative) or initiative)
+    return name if not disclosures(name) else str(initiative)
+
+
+def _roadmap_slide(d: _Deck, portfolio, rm, names: Mapping[str, str] | None) -> None:
+    """The roadmap chart with the initiatives' names (shortened by the chart, in full in its hover), the first
+    ``ROADMAP_ROWS`` to start when there are more, drawn with room for every row's label."""
+    from hitplan.charts import roadmap
+
+    box = (M, BODY_TOP, W - 2 * M, BODY_BOTTOM - BODY_TOP - 0.05)
+    s = d.slide("Roadmap: when each initiative runs")
+    shown = rm.sort_values(["start", "finish"], kind="stable").head(ROADMAP_ROWS)
+    shown = shown.assign(initiative=[_board_name(i, names) for i in shown["initiative"]])
+    # the slide title names the chart; a chart title only says when some initiatives are left out
+    title = (f"The first {ROADMAP_ROWS} of {len(rm)} initiatives to start (all are in the full report)"
+             if len(rm) > ROADMAP_ROWS else "")
+    fig = roadmap(shown, title=title or "Roadmap of the recommended initiatives",
+                  quarter_labels=portfolio.quarter_labels or None)
+    if not rm.empty:
+        fig.update_layout(title=dict(text=title), margin=dict(t=80 if title else 24))
+    needed = len(shown) * ROADMAP_ROW_PX + (130 if title else 80)  # rows, axis labels, title, bottom margin
+    d.chart(s, fig, fig.layout.meta["alt"], box, "roadmap", ppi=max(PX_PER_INCH, needed / box[3]))
 
 
 def _sources_slide(d: _Deck, sections: Sequence[Any]) -> None:
@@ -448,22 +502,30 @@ def build_deck(sections: Sequence[Any], out_path: str | os.PathLike, *, hospital
 
 
 def deck_from_store(out_path: str | os.PathLike, *, store=None, period=None, start=None, end=None, as_of=None,
-                    hospital=None, kpi_config=None, weights=None, budget=None) -> Path:
+                    hospital=None, kpi_config=None, weights=None, budget=None, inputs: Path | None = None) -> Path:
     """Build the board deck for a period straight from the store (the notebooks' parameters, same defaults): the
-    nine areas and data quality for the board audience, the scorecard, and the recommended portfolio."""
-    from hitplan.kpi import AREAS, scorecard
+    nine areas and data quality for the board audience, the scorecard, and the recommended portfolio. ``inputs``
+    is where the board-pack notebook kept the sections it computed (``sections.DECK_INPUTS_ENV``); when it is
+    there the deck shows those very sections instead of computing them again."""
+    from hitplan.kpi import AREAS
     from hitplan.report.context import open_context
-    from hitplan.report.sections import area_section, data_quality_section, portfolio_section, prioritize
+    from hitplan.report.sections import (
+        area_section, data_quality_section, load_deck_inputs, portfolio_section, prioritize,
+    )
 
     ctx = open_context(store, period or "last-quarter", start, end, as_of, hospital, kpi_config, weights, budget)
     try:
-        sections = [area_section(ctx.con, a, ctx.period, ctx.cfg, audience="board") for a in AREAS]
-        sections.append(data_quality_section(ctx.con, ctx.as_of))
-        pr = prioritize(ctx.con, ctx.period, ctx.weights, ctx.budget, sensitivity=False)
-        sections.append(portfolio_section(ctx.con, ctx.period, audience="board", prioritization=pr))
+        kept = load_deck_inputs(inputs) if inputs else None
+        if kept is not None:
+            areas, pr, portfolio = kept.areas, kept.prioritization, kept.portfolio
+        else:
+            areas = [area_section(ctx.con, a, ctx.period, ctx.cfg, audience="board") for a in AREAS]
+            pr = prioritize(ctx.con, ctx.period, ctx.weights, ctx.budget, sensitivity=False)
+            portfolio = portfolio_section(ctx.con, ctx.period, audience="board", prioritization=pr)
+        sections = [*areas, data_quality_section(ctx.con, ctx.as_of), portfolio]
         names = dict(zip(pr.ranking["initiative_id"], pr.ranking["name"])) if not pr.ranking.empty else None
         return build_deck(sections, out_path, hospital=ctx.hospital, period_label=ctx.period.label, as_of=ctx.as_of,
-                          scorecard_statuses=scorecard(ctx.con, ctx.period, ctx.cfg), portfolio=pr.portfolio,
+                          scorecard_statuses=[a.area_status for a in areas], portfolio=pr.portfolio,
                           initiative_names=names)
     finally:
         ctx.close()
