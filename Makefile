@@ -10,7 +10,7 @@ help:
 	@echo "make demo   - create .venv, build the synthetic demo hospital's store (data/hitplan.duckdb)"
 	@echo "make test   - create .venv if needed and run the whole test suite"
 	@echo "make lab    - open JupyterLab on notebooks/ with the project's kernel (demo store by default)"
-	@echo "make bench  - run the benchmarks (large: builds the scale-100 hospital in temp folders)"
+	@echo "make bench  - run the benchmarks (large: builds scale-100 and scale-10 hospitals in temp folders; about 30 min)"
 	@echo "make docs   - regenerate docs/feeds.md from the schema"
 
 $(STAMP): pyproject.toml
@@ -37,10 +37,12 @@ test: $(STAMP) chrome
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: $(STAMP)
+bench: $(STAMP) chrome
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_kpis.py
 	$(BIN)/python benchmarks/bench_prioritize.py
+	$(BIN)/python benchmarks/bench_models.py
+	$(BIN)/python benchmarks/bench_report.py
 
 docs: $(STAMP)
 	$(BIN)/hitplan schema > docs/feeds.md

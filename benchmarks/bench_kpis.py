@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import run_measured
+
 AS_OF = "2026-09-30"
 COMPARED = [
     ("support", "incident_volume_by_month"), ("support", "mttr_by_priority"),
@@ -144,23 +146,6 @@ print(json.dumps({"total_s": time.perf_counter() - t0, "times": times,
                   "rows": {"incidents": len(inc), "usage": len(use), "costs": len(costs), "backups": len(backups),
                            "training": len(training)}}))
 """
-
-
-def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS (MB) and parsed JSON stdout of one child process."""
-    # output goes to files, so waiting with os.wait4 (for this child's own ru_maxrss) cannot block on a full pipe
-    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=fout, stderr=ferr, text=True, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        fout.seek(0)
-        ferr.seek(0)
-        out, err = fout.read(), ferr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{args[2][:40]!r} failed: {err.strip()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> int:

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import run_measured
+
 CHILD = r"""
 import datetime as dt, json, sys, time
 t0 = time.perf_counter()
@@ -69,21 +71,6 @@ con.close()
 print(json.dumps({"imports_s": imports, "times": times, "baseline_s": base, "metrics": metrics,
                   "as_of": as_of.isoformat()}, default=str))
 """
-
-
-def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS (MB) and parsed JSON stdout of one child process."""
-    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=fout, stderr=ferr, text=True, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        fout.seek(0)
-        ferr.seek(0)
-        out, err = fout.read(), ferr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"the benchmark child failed: {err.strip()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> int:

@@ -50,7 +50,7 @@ def _charts(n: int):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workdir", type=Path, help="keep the demo store here (reused when present)")
-    ap.add_argument("--figures", type=int, default=20, help="charts in the image-export comparison (default 20)")
+    ap.add_argument("--figures", type=int, default=20, help="charts in the image-export comparison (default 20, >= 2)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="hitplan-report-bench-"))
@@ -74,8 +74,13 @@ def main() -> int:
 
     figs = _charts(args.figures)
     t = time.perf_counter()
+    figures_to_png(figs[:1], work / "png-one")
+    out["batch_start_s"] = time.perf_counter() - t  # a batch of one: the browser start and one figure
+    t = time.perf_counter()
     figures_to_png(figs, work / "png-batch")
-    out["batch_s_per_figure"] = (time.perf_counter() - t) / len(figs)
+    batch = time.perf_counter() - t
+    out["batch_s_per_figure"] = batch / len(figs)
+    out["batch_marginal_s_per_figure"] = (batch - out["batch_start_s"]) / (len(figs) - 1)
     single = figs[: min(5, len(figs))]
     (work / "png-single").mkdir(exist_ok=True)
     t = time.perf_counter()
@@ -88,7 +93,9 @@ def main() -> int:
     print(f"  --jobs 1   {out['jobs1_s']:7.1f} s")
     print(f"  --jobs 2   {out['jobs2_s']:7.1f} s   speed-up {out['speedup']:.2f}x  (target >= 1.6x; pack <= 90 s)")
     print(f"static chart images ({len(figs)} charts)")
-    print(f"  one kaleido batch      {out['batch_s_per_figure']:.3f} s per figure  (target <= 0.3 s)")
+    print(f"  one kaleido batch      {out['batch_s_per_figure']:.3f} s per figure on average; "
+          f"{out['batch_marginal_s_per_figure']:.3f} s per figure after the browser start of "
+          f"{out['batch_start_s']:.1f} s  (target <= 0.3 s)")
     print(f"  write_image per figure {out['single_s_per_figure']:.3f} s per figure  "
           f"({out['figure_ratio']:.1f}x slower than the batch)")
     if args.json:

@@ -314,6 +314,7 @@ def cmd_score(args) -> int:
     from hitplan import store
     from hitplan.periods import resolve_period
     from hitplan.prioritize import load_criteria
+    from hitplan.prioritize.evidence import initiative_evidence
     from hitplan.prioritize.score import (
         funded_portfolio, load_budgets, load_scenarios, ranked_initiatives, scenario_comparison,
     )
@@ -326,14 +327,17 @@ def cmd_score(args) -> int:
     try:
         period = _period(con, args)
         criteria = load_criteria(args.weights)
-        ranking = ranked_initiatives(con, period, criteria, method=args.method, samples=args.samples, seed=args.seed)
+        evidence, _ = initiative_evidence(con, period)
+        ranking = ranked_initiatives(con, period, criteria, method=args.method, samples=args.samples, seed=args.seed,
+                                     evidence=evidence)
         portfolio = comparison = None
         if args.budget and not ranking.empty:
             budgets = load_budgets(Path(args.budget))
             portfolio = funded_portfolio(con, ranking, budgets, time_limit=args.time_limit)
             if scenarios:
                 comparison = scenario_comparison(con, period, criteria, budgets, scenarios, method=args.method,
-                                                 samples=args.samples, seed=args.seed, time_limit=args.time_limit)
+                                                 samples=args.samples, seed=args.seed, time_limit=args.time_limit,
+                                                 evidence=evidence)
     finally:
         con.close()
     if args.format == "json":

@@ -139,9 +139,38 @@ def _notebook_only(text: str) -> nbformat.NotebookNode:
     return cell
 
 
+OUTLOOK_INTRO = {
+    "support": """## Outlook: incidents in the next quarters and what they are about
+
+How many incidents to expect in each of the next four fiscal quarters, per ticket category and per system,
+with an 80 % prediction interval. The model is gradient boosting with a Poisson loss on each series' last
+quarters and the same quarter a year before (`hitplan.forecast.incident_volume_forecast`). It is judged in a
+rolling-origin backtest against the seasonal-naive baseline (the same quarter last year): MASE below 1 beats
+a naive forecast, and a good 80 % interval holds the actual count about 80 % of the time. Wherever the model
+did not beat the baseline for a series, the baseline's forecast is shown and the table says so.
+
+The themes are what people call about: TF-IDF and NMF over the incidents' short descriptions, after ticket
+numbers, host names and site codes are removed (`hitplan.forecast.incident_themes`).""",
+    "infrastructure": """## Outlook: which systems are most likely to fail us next quarter
+
+The probability of at least one P1 or P2 incident on each system in the next fiscal quarter, from a calibrated
+classifier on the system's age, end of support, incident history, open vulnerabilities and disaster-recovery
+gaps (`hitplan.forecast.outage_risk`). It is judged in a backtest over the last quarter ends by its Brier
+score against the base rate (the share of system-quarters with such an incident); the reliability table
+shows whether "30 %" meant 30 %. The same probability is evidence for the initiatives that target these
+systems in `11_prioritization`.""",
+    "costs": """## Outlook: ledger postings to check
+
+Lines of the general ledger that look wrong (`hitplan.forecast.cost_anomalies`): an invoice posted twice, an
+amount far above the vendor's usual lines (at least 5 times its median and above its largest), or a posting
+to a cost pool the vendor is not usually charged to. Each carries its reason; finance decides.""",
+}
+
+
 def area_notebook(area: str, title: str, intro: str) -> nbformat.NotebookNode:
-    """An area report: what the area covers and why, the parameters, the section and how to read it."""
-    return _notebook([
+    """An area report: what the area covers and why, the parameters, the section and how to read it, and for
+    areas with forecasts the outlook with its backtest."""
+    cells = [
         new_markdown_cell(f"# {title}\n\n{intro}"),
         _notebook_only("**Parameters.** Run as is, this report covers the last complete quarter of the store's "
                        "data. To report another period, change `period` (or set `start` and `end`), or pass "
@@ -150,8 +179,14 @@ def area_notebook(area: str, title: str, intro: str) -> nbformat.NotebookNode:
         new_code_cell(SETUP_AREA.format(open=OPEN, area=area, title=title.lower())),
         new_markdown_cell("## Findings\n\n" + HOW_TO_READ),
         new_code_cell("show(section, heading=False)"),
-        _close(),
-    ])
+    ]
+    if area in OUTLOOK_INTRO:
+        cells += [
+            new_markdown_cell(OUTLOOK_INTRO[area]),
+            new_code_cell("from hitplan.report.outlook import outlook_section\n\n"
+                          f"show(outlook_section(ctx.con, \"{area}\", ctx.period), heading=False)"),
+        ]
+    return _notebook([*cells, _close()])
 
 
 def data_quality_notebook() -> nbformat.NotebookNode:

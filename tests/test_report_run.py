@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,14 +27,14 @@ hospital = None
 delay = 0
 fail = False'''
 
-BODY = '''import time, plotly.graph_objects as go, plotly.io as pio
+BODY = '''import time, plotly.graph_objects as go
 from hitplan import store as hs
-pio.renderers.default = "plotly_mimetype+notebook"
+from hitplan.report.display import show_figure
 con = hs.connect(store)
 n = hs.scalar(con, "select count(*) from incidents")
 time.sleep(float(delay))
 assert not fail, "asked to fail"
-go.Figure(go.Bar(x=["incidents"], y=[n])).show()'''
+show_figure(go.Figure(go.Bar(x=["incidents"], y=[n])))'''
 
 
 def _notebook(path: Path, title: str) -> Path:
@@ -47,15 +48,37 @@ def _notebook(path: Path, title: str) -> Path:
     return path
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch, demo_store):
-    home = tmp_path / "project"
+def _project(home: Path) -> Path:
     (home / "notebooks").mkdir(parents=True)
     _notebook(home / "notebooks" / "00_board_pack.ipynb", "Board pack")
     _notebook(home / "notebooks" / "01_support.ipynb", "Service desk")
+    return home
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, demo_store):
+    home = _project(tmp_path / "project")
     monkeypatch.setenv("HITPLAN_HOME", str(home))
     monkeypatch.setenv("HITPLAN_STORE", str(demo_store[0]))
     return home
+
+
+@pytest.fixture(scope="module")
+def good_report(tmp_path_factory, demo_store):
+    """One good report of the support stand-in, made once: the 'previous report' a failed or killed run must keep."""
+    home = _project(tmp_path_factory.mktemp("good") / "project")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HITPLAN_HOME", str(home))
+        mp.setenv("HITPLAN_STORE", str(demo_store[0]))
+        run_report(formats=("html",), only=["support"])
+    return home / "reports"
+
+
+@pytest.fixture
+def previous(project, good_report):
+    """The project with a good FY2027Q1 report already in place; its manifest's text."""
+    shutil.copytree(good_report, project / "reports", symlinks=True)
+    return (project / "reports" / "FY2027Q1" / "manifest.json").read_text()
 
 
 def test_names_and_folders():
@@ -96,20 +119,16 @@ def test_a_run_writes_the_folder_with_index_manifest_and_offline_html(project, c
     assert injected and ".snapshots" in injected[0].source and 'period = "FY2027Q1"' in injected[0].source
 
 
-def test_a_failing_notebook_leaves_the_previous_report_as_it_was(project, cli):
-    assert cli("report", "--formats", "html", "--only", "support")[0] == 0
-    folder = project / "reports" / "FY2027Q1"
-    before = (folder / "manifest.json").read_text()
+def test_a_failing_notebook_leaves_the_previous_report_as_it_was(project, previous, cli):
+    folder, before = project / "reports" / "FY2027Q1", previous
     code, _, err = cli("report", "--formats", "html", "--param", "fail=True")
     assert code == 6 and "asked to fail" in err and "previous report is unchanged" in err
     assert (folder / "manifest.json").read_text() == before
     assert not list((project / "reports").glob(".FY2027Q1.building-*"))
 
 
-def test_a_killed_run_leaves_the_previous_report_and_the_next_run_succeeds(project, cli):
-    assert cli("report", "--formats", "html", "--only", "support")[0] == 0
-    folder = project / "reports" / "FY2027Q1"
-    before = (folder / "manifest.json").read_text()
+def test_a_killed_run_leaves_the_previous_report_and_the_next_run_succeeds(project, previous, cli):
+    folder, before = project / "reports" / "FY2027Q1", previous
     env = {**os.environ, "HITPLAN_HOME": str(project)}
     proc = subprocess.Popen([sys.executable, "-m", "hitplan", "report", "--formats", "html", "--param", "delay=60"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

@@ -12,7 +12,12 @@ from hitplan.forecast.themes import (
     incident_themes_by_system,
     normalize_text,
 )
-from hitplan.forecast.volume import incident_volume_backtest, incident_volume_forecast, volume_backtest_summary
+from hitplan.forecast.volume import (
+    incident_volume_backtest,
+    incident_volume_forecast,
+    incident_volume_history,
+    volume_backtest_summary,
+)
 
 __all__ = [
     "anomaly_precision_recall",
@@ -22,6 +27,7 @@ __all__ = [
     "incident_themes_by_system",
     "incident_volume_backtest",
     "incident_volume_forecast",
+    "incident_volume_history",
     "load_config",
     "normalize_text",
     "outage_reliability",

@@ -300,3 +300,31 @@ def incident_volume_forecast(
     df.attrs.update(source=src, note="; ".join(notes),
                     backtest=volume_backtest_summary(labelled).to_dict(orient="records"))
     return df
+
+
+def incident_volume_history(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, *, by: str = "system", quarters: int = 8,
+) -> pd.DataFrame:
+    """Incidents per series in each of the last ``quarters`` complete fiscal quarters on or before ``as_of`` (the
+    counts the forecast is fitted on; quarters before a system went live are left out)."""
+    cols = ["by", "series_id", "series_name", "quarter", "quarter_start", "incidents"]
+    if by not in BY:
+        raise UsageError(f"by must be one of {', '.join(BY)}, not {by!r}")
+    attach_models(con)
+    fy = fy_start(con)
+    first_day = scalar(con, "select cast(min(opened_at) as date) from int_incidents where opened_at < ?",
+                       [as_of + dt.timedelta(days=1)])
+    qs = complete_quarters(first_day, as_of, fy) if first_day else []
+    if not qs:
+        df = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+        df.attrs.update(source=_source(by), note="no complete fiscal quarter of incidents on or before the as-of day")
+        return df
+    series, y = _panel(con, by, qs)
+    keep = slice(max(0, len(qs) - quarters), len(qs))
+    rows = [{"by": by, "series_id": s.series_id, "series_name": s.series_name, "quarter": quarter_label(q, fy),
+             "quarter_start": q, "incidents": y[i, j]}
+            for i, s in enumerate(series.itertuples(index=False))
+            for j, q in list(enumerate(qs))[keep] if not np.isnan(y[i, j])]
+    df = pd.DataFrame(rows, columns=cols)
+    df.attrs["source"] = _source(by)
+    return df

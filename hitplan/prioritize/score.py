@@ -43,12 +43,16 @@ def ranked_initiatives(
     samples: int = 2000,
     spread: float = 0.05,
     seed: int = 7,
+    evidence: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Open initiatives ranked by ``method`` (score 0-1), with the three criteria that contribute most, the
-    probability (under weight uncertainty) of ranking in the top quartile, and urgency (0-1, see portfolio.yaml)."""
+    probability (under weight uncertainty) of ranking in the top quartile, urgency (0-1, see portfolio.yaml) and,
+    beside the criteria, the outage probability of the target systems next quarter. ``evidence`` is
+    ``initiative_evidence(con, period)[0]`` when the caller already has it."""
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}; use {', '.join(METHODS)}")
-    evidence, _ = initiative_evidence(con, period)
+    if evidence is None:
+        evidence, _ = initiative_evidence(con, period)
     if evidence.empty:
         return evidence
     matrix = evidence.set_index("initiative_id")[list(criteria.names)]
@@ -60,8 +64,9 @@ def ranked_initiatives(
     acceptability = rank_acceptability(normalized(matrix, criteria).to_numpy(),
                                        weight_samples(criteria.weight_array, samples, spread, rng))
     quartile = max(1, int(np.ceil(len(matrix) / 4)))
+    beside = [c for c in ("outage_probability",) if c in evidence.columns]
     out = evidence.set_index("initiative_id")[["name", "area", "capex", "opex_per_year", "financial_npv",
-                                               "payback_years"]].copy()
+                                               "payback_years", *beside]].copy()
     out["score"] = scores
     out["rank"] = rank(scores)
     out["p_top_quartile"] = acceptability[:, :quartile].sum(axis=1)
@@ -284,12 +289,15 @@ class ScenarioComparison:
 def scenario_comparison(
     con: duckdb.DuckDBPyConnection, period: Period, base_criteria: Criteria, budgets: pd.DataFrame,
     scenarios: Sequence[Scenario], *, method: str = "weighted_sum", samples: int = 500, seed: int = 7,
-    time_limit: float = 60.0, discount: Discount | None = None,
+    time_limit: float = 60.0, discount: Discount | None = None, evidence: pd.DataFrame | None = None,
 ) -> ScenarioComparison:
     """The base portfolio (``base_criteria``, ``method``, ``budgets``) and each scenario's, compared: funded count,
-    total and delivered score, budget use per fiscal year, and which initiatives are funded or start differently."""
+    total and delivered score, budget use per fiscal year, and which initiatives are funded or start differently.
+    The evidence is computed once (or taken from ``evidence``) and shared by every scenario."""
     if len(scenarios) > MAX_SCENARIOS:
         raise UsageError(f"compare at most {MAX_SCENARIOS} scenarios at a time, got {len(scenarios)}")
+    if evidence is None:
+        evidence, _ = initiative_evidence(con, period)
     base_budgets = budget_frame(budgets)
     runs = [Scenario("base", "as given")] + list(scenarios)
     rankings: dict[tuple, pd.DataFrame] = {}
@@ -299,7 +307,8 @@ def scenario_comparison(
         crit, how = sc.criteria or base_criteria, sc.method or method
         key = (crit, how)
         if key not in rankings:  # scenarios that only change budgets share the base ranking
-            rankings[key] = ranked_initiatives(con, period, crit, method=how, samples=samples, seed=seed)
+            rankings[key] = ranked_initiatives(con, period, crit, method=how, samples=samples, seed=seed,
+                                               evidence=evidence)
         ranking = rankings[key]
         b = (sc.budgets if sc.budgets is not None else base_budgets).copy()
         for r, f in sc.budget_scale.items():

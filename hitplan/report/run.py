@@ -109,6 +109,10 @@ def _execute(job: dict) -> dict:
     started = time.perf_counter()
     result = {"name": notebook_key(src), "source": src.name, "notebook": f"notebooks/{src.name}",
               "html": f"{notebook_key(src)}.html", "warnings": [], "error": None}
+    if job.get("deck_inputs"):  # the board pack keeps what the deck reuses
+        from hitplan.report.sections import DECK_INPUTS_ENV
+
+        os.environ[DECK_INPUTS_ENV] = job["deck_inputs"]
     try:
         papermill.execute_notebook(str(src), str(executed), parameters=job["parameters"], kernel_name="python3",
                                    execution_timeout=job["timeout"], progress_bar=False, log_output=False,
@@ -127,6 +131,15 @@ def _execute(job: dict) -> dict:
     return result
 
 
+# seconds a notebook takes on the demo hospital (measured), for ordering the runs longest first
+_COSTS = {BOARD_PACK: 20, "prioritization": 15, "support": 12, "infrastructure": 9}
+DECK_INPUTS_FILE = ".deck-inputs.pickle"
+
+
+def _expected_cost(path: Path) -> float:
+    return -_COSTS.get(notebook_key(path), 6)
+
+
 def _deck(job: dict) -> dict:
     """Build the PowerPoint deck from the store snapshot (in a worker process; never raises)."""
     started = time.perf_counter()
@@ -134,7 +147,8 @@ def _deck(job: dict) -> dict:
     try:
         from hitplan.report.deck import deck_from_store
 
-        deck_from_store(Path(job["out_dir"]) / "board_deck.pptx", **job["parameters"])
+        deck_from_store(Path(job["out_dir"]) / "board_deck.pptx", **job["parameters"],
+                        inputs=Path(job["deck_inputs"]) if job.get("deck_inputs") else None)
     except Exception as exc:  # noqa: BLE001 - reported as the deck's failure
         text = (str(exc).strip().splitlines() or [""])[0][:300]
         result["error"] = f"deck: {type(exc).__name__}: {text}"
@@ -323,20 +337,32 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
     """Execute and export every notebook (and the deck) into ``build``; raise ReportError if any part failed."""
     common = {"out_dir": str(build), "parameters": nb_params, "timeout": cell_timeout, "hospital": hospital,
               "period": f"{period.label} ({period.start} to {period.last_day})", "fingerprint": fp}
-    tasks = [(_execute, {**common, "source": str(nb)}) for nb in selected]
+    # longest first, so that two processes finish together; the deck follows the board pack, whose sections it reuses
+    tasks = [(_execute, {**common, "source": str(nb)}) for nb in sorted(selected, key=_expected_cost)]
+    deck = None
     if "pptx" in formats:
         deck_params = {k: nb_params.get(k) for k in ("store", "period", "start", "end", "as_of", "hospital",
                                                        "kpi_config", "weights", "budget")}
-        tasks.append((_deck, {"out_dir": str(build), "parameters": deck_params}))
+        deck = (_deck, {"out_dir": str(build), "parameters": deck_params})
+        board = next((job for fn, job in tasks if notebook_key(Path(job["source"])) == BOARD_PACK), None)
+        if board is not None:
+            board["deck_inputs"] = deck[1]["deck_inputs"] = str(build / DECK_INPUTS_FILE)
+        else:
+            tasks.append(deck)
+            deck = None
     results, errors = [], []
-    total = len(tasks)
+    total = len(tasks) + (deck is not None)
     say(f"running {len(selected)} notebook(s){' and the deck' if 'pptx' in formats else ''} for {period.label} "
         f"with {jobs} process(es)")
     log = build / "kernels.log"
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=multiprocessing.get_context("spawn"),
                              initializer=_quiet_worker, initargs=(str(log),)) as pool:
-        pending = {pool.submit(fn, job) for fn, job in tasks}
-        while pending:
+        queue, pending = list(tasks), set()  # fed one at a time, so that the deck goes next when it may start
+        while queue or pending:
+            while queue and len(pending) < jobs and not errors:
+                pending.add(pool.submit(*queue.pop(0)))
+            if not pending:
+                break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 r = fut.result()
@@ -345,8 +371,10 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
                 say(f"[{len(results)}/{total}] {r['name']} {state} ({r['seconds']:.1f} s)")
                 if r["error"]:
                     errors.append(r["error"])
-                    for other in pending:
-                        other.cancel()
+                    queue.clear()
+                elif deck is not None and r["name"] == BOARD_PACK:
+                    queue.insert(0, deck)
+    (build / DECK_INPUTS_FILE).unlink(missing_ok=True)
     if errors:
         raise ReportError(f"{errors[0]}{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}; the previous "
                           "report is unchanged, the executed notebooks are kept in a hidden .failed folder beside it")

@@ -9,6 +9,7 @@ only); ``assert_board_safe`` refuses a section that still carries any.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class Section:
     figures: list[tuple[str, go.Figure]] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    area_status: AreaStatus | None = field(default=None, repr=False)  # the KPI status behind ``status``
 
 
 class _Draft:
@@ -115,7 +117,7 @@ class _Draft:
         self.drivers_table()
         status = self.area_status.status if self.area_status else None
         return Section(self.key, TITLES.get(self.key, self.key), status, self.findings.ordered(), self.numbers,
-                       self.figures, self.tables, self.sources)
+                       self.figures, self.tables, self.sources, self.area_status)
 
 
 def _sum(df: pd.DataFrame, col: str) -> float:
@@ -423,7 +425,8 @@ def _costs(con, p: Period, cfg: dict, s: _Draft) -> None:
             s.say(f"The {r.cost_pool} pool ran at {pct(100 * r.actual_to_budget, 0)} of its budget in {p.label} "
                   f"({money(r.variance_usd)} over; off target above {pct(100 * th['off_target'], 0)}).",
                   d.status if d else None)
-        shown = pools.assign(actual_to_budget_pct=100 * pools["actual_to_budget"])
+        shown = pools.assign(actual_to_budget_pct=100 * pools["actual_to_budget"],
+                             cost_pool=pools["cost_pool"].astype(str).str.replace("_", " "))
         shown.attrs = pools.attrs
         s.figure(fig=charts.ranked_bars(shown, "cost_pool", "actual_to_budget_pct", unit="%", target=100.0,
                                                  title=f"Actual spend as % of budget by cost pool, {p.label}",
@@ -463,7 +466,9 @@ def _costs(con, p: Period, cfg: dict, s: _Draft) -> None:
               f"{money(extra)} to recover.", d.status if d else None)
         s.table(f"Duplicate postings, {p.label}", dup)
     if not tower.empty:
-        s.figure(headline=True, fig=charts.stacked_bars(tower, "month", "actual_usd", "tower", unit="$",
+        named = tower.assign(tower=tower["tower"].astype(str).str.replace("_", " "))
+        named.attrs = dict(tower.attrs)
+        s.figure(headline=True, fig=charts.stacked_bars(named, "month", "actual_usd", "tower", unit="$",
                                                      title=f"Actual IT spend per month by tower, {p.label}"))
     if not vendors.empty:
         s.table(f"Vendors paid most, {p.label}", vendors)
@@ -840,8 +845,8 @@ def prioritize(con: duckdb.DuckDBPyConnection, period: Period, criteria_path=Non
 
     ep = evidence_period(period)
     criteria = load_criteria(criteria_path)
-    ranking = ranked_initiatives(con, ep, criteria, samples=samples)
     evidence, _ = initiative_evidence(con, ep)
+    ranking = ranked_initiatives(con, ep, criteria, samples=samples, evidence=evidence)
     if ranking.empty:
         return Prioritization(ep, ranking, evidence, None, None, None, None, None,
                               f"no open initiatives in the store; {load_hint('initiatives')}")
@@ -902,7 +907,9 @@ def portfolio_section(con: duckdb.DuckDBPyConnection, period: Period, criteria_p
           f"scenarios: the ranking at the top is {'firm' if len(firm) else 'sensitive to the weights'}.")
     s.number("Open initiatives ranked", count(len(pr.ranking)))
     rank_cols = ["rank", "initiative_id", "name", "area", "score", "p_top_quartile", "why", "capex", "opex_per_year"]
-    table = pr.ranking[rank_cols]
+    table = pr.ranking[rank_cols].copy()
+    if "outage_probability" in pr.ranking.columns:  # evidence beside the criteria (hitplan.forecast.outage_risk)
+        table["p1_p2_outage_next_quarter_pct"] = (100 * pr.ranking["outage_probability"]).round(0)
     table.attrs = dict(pr.ranking.attrs)
     s.table(f"Initiatives ranked by weighted score (evidence: {pr.period.label})", table)
     if pr.portfolio is None:
@@ -952,7 +959,7 @@ def _portfolio_findings(pr: Prioritization, s: _Draft) -> None:
     road = pf.roadmap()
     road.insert(1, "name", road["initiative"].map(names_by_id))
     road.attrs["source"] = "hitplan.prioritize.score.funded_portfolio (MILP within the budgets)"
-    shown = road.assign(initiative=road["name"].str.slice(0, 48))
+    shown = road.assign(initiative=road["name"])  # the chart shortens long names, full name in the hover
     s.figure(charts.roadmap(shown, quarter_labels=pf.quarter_labels))
     totals = t.copy()
     totals.attrs["source"] = "Portfolio.totals: planned use against the budget file"
@@ -971,7 +978,7 @@ def board_sections(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | N
     buys, and the budget position; each checked by ``assert_board_safe``."""
     cfg = cfg or load_config()
     areas = [area_section(con, a, period, cfg, audience="board") for a in AREAS]
-    statuses = [area_module(a).area_status(con, period, cfg) for a in AREAS]
+    statuses = [a.area_status for a in areas]
     score = _Draft("scorecard", period, "board")
     counts = {st: sum(a.status == st for a in areas) for st in STATUSES}
     who = hospital or "The hospital"
@@ -1003,7 +1010,8 @@ def board_sections(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | N
     risks.table("Top risks, off target first", risks_df)
     risk_figs = [f for a in ranked[:2] for f in a.figures[:1]]
     risks.figures.extend(risk_figs)
-    portfolio = portfolio_section(con, period, criteria_path, budget_path, audience="board", samples=samples)
+    pr = prioritize(con, period, criteria_path, budget_path, samples=samples, sensitivity=False)
+    portfolio = portfolio_section(con, period, audience="board", prioritization=pr)
     costs = next(a for a in areas if a.key == "costs")
     budget = Section("budget", TITLES["budget"], costs.status, list(costs.findings), list(costs.key_numbers),
                      list(costs.figures[:2]), [t for t in costs.tables if "pool" in t[0] or "forecast" in t[0].lower()],
@@ -1012,7 +1020,47 @@ def board_sections(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | N
     out[0].status = None
     for sec in out:
         assert_board_safe(sec)
+    if path := os.environ.get(DECK_INPUTS_ENV):
+        save_deck_inputs(Path(path), DeckInputs(areas, portfolio, pr))
     return out
+
+
+# ---------------------------------------------------------------- what the deck reuses of the board pack
+
+DECK_INPUTS_ENV = "HITPLAN_DECK_INPUTS"  # set by `hitplan report` for the board-pack kernel only
+
+
+@dataclass
+class DeckInputs:
+    """What the board pack computed that the deck shows too: the nine board-audience area sections, the portfolio
+    section and the prioritization behind it. ``hitplan report`` has the board-pack notebook keep them (a pickle in
+    its private build folder) so the deck shows the same numbers without computing them again."""
+
+    areas: list[Section]
+    portfolio: Section
+    prioritization: Prioritization
+
+
+def save_deck_inputs(path: Path, inputs: DeckInputs) -> None:
+    """Write ``inputs`` to ``path`` atomically (a partly written file is never read)."""
+    import pickle
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(inputs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def load_deck_inputs(path: Path) -> DeckInputs | None:
+    """The inputs the board pack kept at ``path``; None when there are none (the deck then computes its own)."""
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            inputs = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+    return inputs if isinstance(inputs, DeckInputs) else None
 
 
 def board_summary(sections: list[Section], hospital: str, period: Period) -> str:

@@ -1,0 +1,25 @@
+"""What the benchmarks share: running a measured child process (wall seconds, peak RSS, its JSON result)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+
+def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
+    """Wall seconds, peak RSS (MB) and the parsed JSON last line of stdout of one child process."""
+    # output goes to files, so waiting with os.wait4 (for this child's own ru_maxrss) cannot block on a full pipe
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=fout, stderr=ferr, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), ferr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"the benchmark child {' '.join(args[:3])[:80]!r} failed: {err.strip()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, json.loads(out.strip().splitlines()[-1])
