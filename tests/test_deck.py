@@ -303,3 +303,39 @@ def test_deck_small_charts_with_long_legends_put_them_at_the_side(tmp_path, monk
     assert small_bars.layout.width < 7 * 100 and small_bars.layout.legend.orientation == "v"
     assert small_bars.layout.legend.x > 1  # right of the plot, clear of the title and the axis
     assert small_line.layout.legend.orientation != "v"  # no legend to move
+
+
+def test_the_deck_shows_the_sections_the_board_pack_kept(tmp_path, monkeypatch, demo_store):
+    """Under `hitplan report` the board-pack kernel keeps its sections; the deck shows those very sections (the
+    same numbers, computed once) and computes its own only when none were kept."""
+    from hitplan import store
+    from hitplan.periods import Period
+    from hitplan.report import sections
+    from hitplan.report.deck import deck_from_store
+
+    _fake_png_export(monkeypatch)
+    kept = tmp_path / "inputs.pickle"
+    q1 = Period("FY2027Q1", dt.date(2026, 7, 1), dt.date(2026, 10, 1))
+    monkeypatch.setenv(sections.DECK_INPUTS_ENV, str(kept))
+    con = store.connect(demo_store[0])
+    try:
+        board = sections.board_sections(con, q1)
+    finally:
+        con.close()
+    monkeypatch.delenv(sections.DECK_INPUTS_ENV)
+    inputs = sections.load_deck_inputs(kept)
+    assert [a.key for a in inputs.areas] == list(AREAS) and all(a.area_status for a in inputs.areas)
+    assert inputs.portfolio.findings == next(s for s in board if s.key == "portfolio").findings
+    inputs.areas[0].findings = ["A finding only the board pack computed."]
+    sections.save_deck_inputs(kept, inputs)
+
+    def computed_again(*_, **__):
+        raise AssertionError("the deck computed an area section the board pack had kept")
+
+    monkeypatch.setattr(sections, "area_section", computed_again)
+    path = deck_from_store(tmp_path / "deck.pptx", store=str(demo_store[0]), period="FY2027Q1", inputs=kept)
+    texts = [sh.text_frame.text for slide in Presentation(path).slides for sh in slide.shapes if sh.has_text_frame]
+    assert any("A finding only the board pack computed." in t for t in texts)
+    assert sections.load_deck_inputs(tmp_path / "none.pickle") is None
+    (tmp_path / "bad.pickle").write_bytes(b"not a pickle")
+    assert sections.load_deck_inputs(tmp_path / "bad.pickle") is None

@@ -32,6 +32,9 @@ def test_every_output_exists(pack):
     for name in ("index.html", "manifest.json", "board_pack.html", "security.html", "board_pack.pdf",
                  "board_deck.pptx", "notebooks/00_board_pack.ipynb"):
         assert (pack / name).is_file() and (pack / name).stat().st_size > 0, name
+    # nothing of the build is left behind: the sections the deck reused, the kernels' log
+    leftovers = [p.name for p in pack.rglob("*") if p.name.startswith(".") or p.suffix in (".pickle", ".log")]
+    assert leftovers == []
 
 
 def test_the_pdf_has_pages_with_text(pack):

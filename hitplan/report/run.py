@@ -131,6 +131,22 @@ def _execute(job: dict) -> dict:
     return result
 
 
+def _pdf(job: dict) -> dict:
+    """Print the board pack's HTML to PDF with headless Chrome (in a worker process; never raises)."""
+    started = time.perf_counter()
+    result = {"name": "pdf", "error": None}
+    try:
+        from hitplan.report.export import html_to_pdf
+
+        out = Path(job["out_dir"])
+        html_to_pdf(out / f"{BOARD_PACK}.html", out / f"{BOARD_PACK}.pdf", Path(job["chrome"]))
+    except Exception as exc:  # noqa: BLE001 - reported as the PDF's failure
+        text = (str(exc).strip().splitlines() or [""])[0][:300]
+        result["error"] = f"PDF: {type(exc).__name__}: {text}"
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
 # seconds a notebook takes on the demo hospital (measured), for ordering the runs longest first
 _COSTS = {BOARD_PACK: 20, "prioritization": 15, "support": 12, "infrastructure": 9}
 DECK_INPUTS_FILE = ".deck-inputs.pickle"
@@ -233,7 +249,7 @@ def run_report(
     from hitplan import store as store_mod
     from hitplan.periods import latest_data_date, resolve_period
     from hitplan.report.browser import find_chrome, require_chrome
-    from hitplan.report.export import html_to_pdf, write_index
+    from hitplan.report.export import write_index
     from hitplan.store.snapshot import fingerprint, snapshot
 
     say = progress or (lambda _m: None)
@@ -290,7 +306,7 @@ def run_report(
         (build / "notebooks").mkdir(parents=True)
         try:
             manifest = _build(build, selected, nb_params, formats, jobs, cell_timeout, resolved, hospital, fp, chrome,
-                              say, warnings, html_to_pdf)
+                              say, warnings)
             manifest.update({
                 "hitplan_version": __version__, "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
                 "period": {"label": resolved.label, "start": resolved.start.isoformat(),
@@ -332,32 +348,40 @@ def run_report(
 
 
 def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[str, ...], jobs: int,
-           cell_timeout: float, period, hospital: str, fp: str, chrome, say: Progress, warnings: list[str],
-           html_to_pdf) -> dict:
-    """Execute and export every notebook (and the deck) into ``build``; raise ReportError if any part failed."""
+           cell_timeout: float, period, hospital: str, fp: str, chrome, say: Progress, warnings: list[str]) -> dict:
+    """Execute and export every notebook, and make the deck and the PDF, into ``build``; raise ReportError if any
+    part failed. The notebooks run longest first, so that the processes finish together; the deck (which reuses
+    the board pack's sections) and the PDF (printed from its HTML) go next in the queue when the board pack is
+    done."""
     common = {"out_dir": str(build), "parameters": nb_params, "timeout": cell_timeout, "hospital": hospital,
               "period": f"{period.label} ({period.start} to {period.last_day})", "fingerprint": fp}
-    # longest first, so that two processes finish together; the deck follows the board pack, whose sections it reuses
     tasks = [(_execute, {**common, "source": str(nb)}) for nb in sorted(selected, key=_expected_cost)]
-    deck = None
+    board = next((job for _, job in tasks if notebook_key(Path(job["source"])) == BOARD_PACK), None)
+    after_board = []
     if "pptx" in formats:
         deck_params = {k: nb_params.get(k) for k in ("store", "period", "start", "end", "as_of", "hospital",
                                                        "kpi_config", "weights", "budget")}
         deck = (_deck, {"out_dir": str(build), "parameters": deck_params})
-        board = next((job for fn, job in tasks if notebook_key(Path(job["source"])) == BOARD_PACK), None)
         if board is not None:
             board["deck_inputs"] = deck[1]["deck_inputs"] = str(build / DECK_INPUTS_FILE)
+            after_board.append(deck)
         else:
             tasks.append(deck)
-            deck = None
+    if "pdf" in formats:
+        if board is not None:
+            after_board.append((_pdf, {"out_dir": str(build), "chrome": str(chrome)}))
+        else:
+            warnings.append("no PDF: the board pack notebook was not part of this run")
     results, errors = [], []
-    total = len(tasks) + (deck is not None)
-    say(f"running {len(selected)} notebook(s){' and the deck' if 'pptx' in formats else ''} for {period.label} "
+    total = len(tasks) + len(after_board)
+    extras = ("the deck " if "pptx" in formats else "") + ("the PDF " if "pdf" in formats and board else "")
+    say(f"running {len(selected)} notebook(s){' and ' + extras.strip().replace(' the', ' and the') if extras else ''} "
+        f"for {period.label} "
         f"with {jobs} process(es)")
     log = build / "kernels.log"
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=multiprocessing.get_context("spawn"),
                              initializer=_quiet_worker, initargs=(str(log),)) as pool:
-        queue, pending = list(tasks), set()  # fed one at a time, so that the deck goes next when it may start
+        queue, pending = list(tasks), set()  # fed one at a time, so that what follows the board pack goes next
         while queue or pending:
             while queue and len(pending) < jobs and not errors:
                 pending.add(pool.submit(*queue.pop(0)))
@@ -372,25 +396,16 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
                 if r["error"]:
                     errors.append(r["error"])
                     queue.clear()
-                elif deck is not None and r["name"] == BOARD_PACK:
-                    queue.insert(0, deck)
+                elif r["name"] == BOARD_PACK:
+                    queue[:0] = after_board
     (build / DECK_INPUTS_FILE).unlink(missing_ok=True)
     if errors:
         raise ReportError(f"{errors[0]}{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}; the previous "
                           "report is unchanged, the executed notebooks are kept in a hidden .failed folder beside it")
     log.unlink(missing_ok=True)  # kept (in the .failed folder) only when something went wrong
-    notebooks = sorted((r for r in results if r["name"] != "deck"), key=lambda r: r["source"])
+    notebooks = sorted((r for r in results if r["name"] not in ("deck", "pdf")), key=lambda r: r["source"])
     for r in notebooks:
         warnings.extend(f"{r['source']}: {w}" for w in r["warnings"])
-    timings = {"deck_seconds": next((r["seconds"] for r in results if r["name"] == "deck"), None)}
-    if "pdf" in formats:
-        board = build / f"{BOARD_PACK}.html"
-        if board.exists():
-            t = time.perf_counter()
-            say("printing the board pack to PDF")
-            html_to_pdf(board, build / f"{BOARD_PACK}.pdf", chrome)
-            timings["pdf_seconds"] = round(time.perf_counter() - t, 2)
-        else:
-            warnings.append("no PDF: the board pack notebook was not part of this run")
+    timings = {f"{k}_seconds": next((r["seconds"] for r in results if r["name"] == k), None) for k in ("deck", "pdf")}
     return {"notebooks": [{k: r[k] for k in ("name", "source", "title", "html", "notebook", "seconds", "warnings")}
                           for r in notebooks], **timings}
