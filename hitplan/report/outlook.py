@@ -62,11 +62,15 @@ def _honesty(fc: pd.DataFrame, what: str) -> str:
 
 
 def _fan(fc: pd.DataFrame, hist: pd.DataFrame, series_id, title: str):
-    h = hist[hist["series_id"] == series_id].rename(columns={"quarter_start": "quarter_begins"})
-    f = fc[fc["series_id"] == series_id].rename(columns={"quarter_start": "quarter_begins"})
+    """Actual incidents per fiscal quarter and the forecast with its 80 % interval, on a fiscal-quarter axis."""
+    h = hist[hist["series_id"] == series_id].sort_values("quarter_start")
+    f = fc[fc["series_id"] == series_id].sort_values("quarter_start")
     h.attrs, f.attrs = dict(hist.attrs), dict(fc.attrs)
-    return charts.forecast_fan(h, f, x="quarter_begins", y="incidents", title=title, unit="incidents",
-                               y_title="Incidents per quarter")
+    fig = charts.forecast_fan(h, f, x="quarter", y="incidents", title=title, unit="incidents",
+                              y_title="Per quarter")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[*h["quarter"], *f["quarter"]],
+                     title=dict(text="Fiscal quarter"))
+    return fig
 
 
 def _forecast_table(fc: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -175,8 +179,10 @@ def infrastructure_outlook(con, p: Period, s) -> None:
     s.figure(charts.ranked_bars(shown, "system_name", "p1_p2_risk_pct", unit="%", top=12, color="tier",
                                 title=f"Systems most likely to have a P1/P2 incident in {q}",
                                 x_title="Probability"))
-    table = risk.assign(probability_pct=(100 * risk["probability"]).round(1)).drop(
-        columns=["probability", "model_probability", "base_rate"]).head(25)
+    # which forecast is shown, and for which quarter, is the same for every row: the findings say it once
+    table = risk.assign(probability_pct=(100 * risk["probability"]).round(1))[
+        ["system_name", "criticality_tier", "probability_pct", "p1_p2_last_4_quarters", "end_of_support", "drivers",
+         "system_id"]].head(25)
     table.attrs = dict(risk.attrs)
     s.table(f"Probability of a P1/P2 incident in {q}, highest first", table)
     rel = outage_reliability(risk)
