@@ -63,10 +63,21 @@ def run_notebooks(store_path: Path, folder: Path, workers: int = 3) -> list[tupl
     for k, group in enumerate(groups):
         cwd = folder / f"worker{k}"
         cwd.mkdir()
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "--rootdir", str(cwd),
-             *map(str, group)], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    return [(p.wait(timeout=600), p.stdout.read()) for p in procs]
+        log = (folder / f"worker{k}.log").open("w")
+        procs.append((subprocess.Popen(
+            [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-cell-timeout=240", "-v", "-p", "no:cacheprovider",
+             "--rootdir", str(cwd), *map(str, group)], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+            text=True), log))
+    results = []
+    for p, log in procs:  # a cell that hangs fails on its own timeout; a worker that still hangs is killed
+        try:
+            code = p.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            code = p.wait()
+        log.close()
+        results.append((code, Path(log.name).read_text()))
+    return results
 
 
 @pytest.mark.slow

@@ -128,7 +128,7 @@ def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> np.ndarr
     if len(y) == 0 or len(test) == 0 or y.min() == y.max() or min(y.sum(), len(y) - y.sum()) < 3:
         return None
     x = train[FEATURES].astype(float).to_numpy()
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with threadpool_limits(limits=1):
         model = _classifier(seed).fit(x, y)
         return model.predict_proba(test[FEATURES].astype(float).to_numpy())[:, 1]
 

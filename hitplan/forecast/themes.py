@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from hitplan.forecast.common import setting
 from hitplan.kpi.common import empty, missing
@@ -149,8 +150,9 @@ def _fit(con: duckdb.DuckDBPyConnection, period: Period, n_themes: int | None, s
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     x = sparse.csr_matrix(x.multiply(1.0 / np.where(norms > 0, norms, 1.0)[:, None]))
     nmf = NMF(n_components=n_themes, init="nndsvda", random_state=seed, max_iter=500)
-    nmf.fit(sparse.csr_matrix(x.multiply(np.sqrt(weight)[:, None])))
-    w = nmf.transform(x)
+    with threadpool_limits(limits=1):  # BLAS threads spin-wait: on a busy machine they slow a small fit down
+        nmf.fit(sparse.csr_matrix(x.multiply(np.sqrt(weight)[:, None])))
+        w = nmf.transform(x)
     best = np.where(w.max(axis=1) > 0, w.argmax(axis=1), -1)
     # themes numbered by how many incidents they hold, so the same fit always prints in the same order
     held = np.array([weight[best == k].sum() for k in range(n_themes)])

@@ -100,7 +100,7 @@ class GradientBoostingForecaster:
         unknown = np.isnan(x).all(axis=0)
         x[:, unknown] = 0.0
         # a few thousand rows: OpenMP threads cost far more than they bring (20x slower on a busy 2-core box)
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with threadpool_limits(limits=1):
             point_m = self._model("poisson", len(x)).fit(x, ratio)
             lo_m = self._model("quantile", len(x), self.levels[0]).fit(x, ratio)
             hi_m = self._model("quantile", len(x), self.levels[1]).fit(x, ratio)
@@ -110,7 +110,7 @@ class GradientBoostingForecaster:
         px[:, unknown] = 0.0
         point, lower, upper = (np.full(len(pi), np.nan) for _ in range(3))
         if pok.any():
-            with threadpool_limits(limits=1, user_api="openmp"):
+            with threadpool_limits(limits=1):
                 point[pok] = point_m.predict(px[pok]) * plevel[pok]
                 lower[pok] = np.maximum(lo_m.predict(px[pok]) * plevel[pok], 0.0)
                 upper[pok] = hi_m.predict(px[pok]) * plevel[pok]

@@ -730,7 +730,7 @@ def data_quality_section(con: duckdb.DuckDBPyConnection, as_of: dt.date | None =
     """What the store holds and how far to trust it: coverage and freshness per feed, rejected rows by feed and
     reason, and links that do not resolve (e.g. incidents naming a system missing from the inventory)."""
     from hitplan.periods import latest_data_date
-    from hitplan.store.status import feed_status
+    from hitplan.store.status import feed_status, load_totals, reject_summary
 
     s = _Draft("data_quality", None, "it")
     day = as_of or latest_data_date(con)
@@ -762,14 +762,9 @@ def data_quality_section(con: duckdb.DuckDBPyConnection, as_of: dt.date | None =
         s.figure(fig=charts.ranked_bars(dated, "feed", "days_since_last_data", unit="days", top=20,
                                                  title=f"Days between each feed's last record and {day:%Y-%m-%d}",
                                                  x_title="Days behind"))
-    rej = con.execute("""
-        select l.feed, coalesce(r.column_name, '(row)') as column_name,
-            trim(regexp_extract(r.reason, '^[^:(]*')) as reason, count(*) as rows_rejected
-        from rejects r join load_log l using (load_id) group by all order by rows_rejected desc, l.feed
-    """).df()
-    rej.attrs["source"] = "rejects (reason up to its first ':' or '('), load_log.feed"
+    rej = reject_summary(con)
     total = int(rej["rows_rejected"].sum()) if not rej.empty else 0
-    read = con.execute("select coalesce(sum(rows_read), 0), coalesce(sum(rows_unlinked), 0) from load_log").fetchall()[0]
+    read = load_totals(con)
     if total:
         top = rej.iloc[0]
         s.say(f"{count(total)} of {count(read[0])} rows read were rejected and kept with their reasons; the most common "

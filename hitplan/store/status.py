@@ -63,3 +63,22 @@ def feed_status(con: duckdb.DuckDBPyConnection) -> list[FeedStatus]:
                 links[col.name] = round(matched / total, 4) if total else None
         out.append(FeedStatus(name, int(rows), first, last, int(n_loads), last_load, last_file, int(rejects or 0), links))
     return out
+
+
+def reject_summary(con: duckdb.DuckDBPyConnection):
+    """Rejected rows per feed, column and kind of reason (the reason up to its first ':' or '('), most first, as a
+    DataFrame (feed, column_name, reason, rows_rejected)."""
+    df = con.execute("""
+        select l.feed, coalesce(r.column_name, '(row)') as column_name,
+            trim(regexp_extract(r.reason, '^[^:(]*')) as reason, count(*) as rows_rejected
+        from rejects r join load_log l using (load_id) group by all order by rows_rejected desc, l.feed
+    """).df()
+    df.attrs["source"] = "rejects (reason up to its first ':' or '('), load_log.feed"
+    return df
+
+
+def load_totals(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Rows read over every load, and of those the rows loaded with a reference the store does not know."""
+    read, unlinked = con.execute(
+        "select coalesce(sum(rows_read), 0), coalesce(sum(rows_unlinked), 0) from load_log").fetchall()[0]
+    return int(read), int(unlinked)
