@@ -7,6 +7,7 @@ import os
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 
 def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
@@ -23,3 +24,22 @@ def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"the benchmark child {' '.join(args[:3])[:80]!r} failed: {err.strip()[-2000:]}")
     return seconds, usage.ru_maxrss / 1024, json.loads(out.strip().splitlines()[-1])
+
+
+def synthetic_store(work: Path, scale: float) -> tuple[Path, dict]:
+    """The scale-``scale`` synthetic hospital's store in ``work`` (built in a child process unless already there)
+    and the environment to run hitplan against it."""
+    import sys
+
+    work.mkdir(parents=True, exist_ok=True)
+    store_path = work / f"scale-{scale:g}.duckdb"
+    env = dict(os.environ, HITPLAN_KEY_FILE=str(work / "bench.key"))
+    if not store_path.exists():
+        print(f"building the scale-{scale:g} hospital into {store_path} ...", flush=True)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c",
+                        "import sys; from pathlib import Path; from hitplan.pipeline import build_demo; "
+                        "build_demo(Path(sys.argv[1]), Path(sys.argv[2]), scale=float(sys.argv[3]))",
+                        str(work / "files"), str(store_path), str(scale)], check=True, env=env)
+        print(f"  built in {time.perf_counter() - t:.1f} s", flush=True)
+    return store_path, env

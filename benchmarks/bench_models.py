@@ -20,13 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import run_measured
+from _common import run_measured, synthetic_store
 
 CHILD = r"""
 import datetime as dt, json, sys, time
@@ -81,17 +79,7 @@ def main() -> int:
     args = ap.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="hitplan-model-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    store_path = work / f"scale-{args.scale:g}.duckdb"
-    env = dict(os.environ, HITPLAN_KEY_FILE=str(work / "bench.key"))
-    if not store_path.exists():
-        print(f"building the scale-{args.scale:g} hospital into {store_path} ...", flush=True)
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c",
-                        "import sys; from pathlib import Path; from hitplan.pipeline import build_demo; "
-                        "build_demo(Path(sys.argv[1]), Path(sys.argv[2]), scale=float(sys.argv[3]))",
-                        str(work / "files"), str(store_path), str(args.scale)], check=True, env=env)
-        print(f"  built in {time.perf_counter() - t:.1f} s", flush=True)
+    store_path, env = synthetic_store(work, args.scale)
     wall, rss, res = run_measured([sys.executable, "-c", CHILD, str(store_path),
                                    str(work / "files" / "ground_truth.json")], env)
     models = sum(res["times"].values())
