@@ -584,7 +584,9 @@ def frontier(frontier_df: pd.DataFrame, *, x: str = "capex_budget_usd", y: str =
               (ok[chosen] if chosen in ok else [None] * len(ok))]
     fig.add_trace(go.Scatter(x=ok[x], y=ok[y], mode="lines+markers+text", name="Best portfolio",
                              line=dict(color=OKABE_ITO["blue"], width=2.5), marker=dict(size=9),
-                             text=labels, textposition="bottom right", textfont=dict(size=12, color=GREY),
+                             # the last label leans left, so it stays inside the plot
+                             text=labels, textposition=["bottom right"] * (len(ok) - 1) + ["bottom left"],
+                             textfont=dict(size=12, color=GREY), cliponaxis=False,
                              hovertemplate="budget $%{x:,.0f}<br>value %{y:,.2f}<extra></extra>"))
     if scale in ok:
         cur = ok[np.isclose(ok[scale], 1.0)]
