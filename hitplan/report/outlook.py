@@ -65,7 +65,6 @@ def _fan(fc: pd.DataFrame, hist: pd.DataFrame, series_id, title: str):
     """Actual incidents per fiscal quarter and the forecast with its 80 % interval, on a fiscal-quarter axis."""
     h = hist[hist["series_id"] == series_id].sort_values("quarter_start")
     f = fc[fc["series_id"] == series_id].sort_values("quarter_start")
-    h.attrs, f.attrs = dict(hist.attrs), dict(fc.attrs)
     fig = charts.forecast_fan(h, f, x="quarter", y="incidents", title=title, unit="incidents",
                               y_title="Per quarter")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[*h["quarter"], *f["quarter"]],
@@ -142,7 +141,6 @@ def support_outlook(con, p: Period, s) -> None:
           f"{str(t0['top_systems']).split(' (')[0]}; the next were "
           + names([f"\"{x}\"" for x in themes["label"].iloc[1:3]]) + ".")
     shown = themes.assign(theme_label=themes["label"])
-    shown.attrs = dict(themes.attrs)
     s.figure(charts.ranked_bars(shown, "theme_label", "incidents", unit="incidents", top=10,
                                 title=f"Incident themes, {p.label} (TF-IDF and NMF on the descriptions)"))
     s.table(f"Incident themes, {p.label}: top terms, systems and typical descriptions", themes)
@@ -175,7 +173,6 @@ def infrastructure_outlook(con, p: Period, s) -> None:
     s.number(f"Systems above 50 % P1/P2 risk, {q}", count(int((rated["probability"] > 0.5).sum())))
     shown = rated.assign(p1_p2_risk_pct=100 * rated["probability"],
                          tier=rated["criticality_tier"].map(lambda t: f"tier {t:g}" if pd.notna(t) else "untiered"))
-    shown.attrs = dict(risk.attrs)
     s.figure(charts.ranked_bars(shown, "system_name", "p1_p2_risk_pct", unit="%", top=12, color="tier",
                                 title=f"Systems most likely to have a P1/P2 incident in {q}",
                                 x_title="Probability"))
@@ -183,11 +180,9 @@ def infrastructure_outlook(con, p: Period, s) -> None:
     table = risk.assign(probability_pct=(100 * risk["probability"]).round(1))[
         ["system_name", "criticality_tier", "probability_pct", "p1_p2_last_4_quarters", "end_of_support", "drivers",
          "system_id"]].head(25)
-    table.attrs = dict(risk.attrs)
     s.table(f"Probability of a P1/P2 incident in {q}, highest first", table)
     rel = outage_reliability(risk)
     shown_rel = rel[rel["forecasts"] > 0].reset_index(drop=True)
-    shown_rel.attrs = dict(rel.attrs)
     s.table("Reliability of the outage model in backtest: predicted against observed (percent)", shown_rel)
 
 
@@ -211,7 +206,6 @@ def costs_outlook(con, p: Period, s) -> None:
     s.number(f"Postings to check, {p.label}", count(len(flags)))
     table = flags[["posting_date", "vendor_name", "invoice_number", "amount", "cost_pool", "anomaly", "reason",
                    "entry_id"]].assign(posting_date=lambda d: pd.to_datetime(d["posting_date"]).dt.date)
-    table.attrs = dict(flags.attrs)
     s.table(f"Ledger postings that look wrong, {p.label}, with the reason", table)
 
 

@@ -4,6 +4,9 @@ sentences computed from the data, the key numbers, figures, detail tables and th
 A ``Section`` is what a notebook shows (``hitplan.report.display.show``) and what the deck puts on slides.
 ``audience="board"`` drops host names, IP addresses and CVE-level detail (counts, trends and named systems
 only); ``assert_board_safe`` refuses a section that still carries any.
+
+A frame's source travels in ``attrs["source"]``: pandas (pinned to 3.1) keeps ``attrs`` through assign, column
+selection, filtering, head, groupby and melt, so derived frames need no copy; pivot and concat drop it.
 """
 
 from __future__ import annotations
@@ -101,7 +104,6 @@ class _Draft:
         out = df.drop(columns=[c for c in df.columns if c in _BOARD_DROP]) if self.audience == "board" else df
         out = out.head(rows) if rows else out
         out = out.reset_index(drop=True)
-        out.attrs = dict(df.attrs)
         self.tables.append((caption, out))
 
     def drivers_table(self) -> None:
@@ -132,7 +134,6 @@ def _long(df: pd.DataFrame, x: str, cols: dict[str, str], name: str, value: str)
     """A wide frame's ``cols`` (column -> label) stacked into (x, name, value) rows for one chart."""
     out = df.melt(id_vars=[x], value_vars=list(cols), var_name=name, value_name=value)
     out[name] = out[name].map(cols)
-    out.attrs = dict(df.attrs)
     return out
 
 
@@ -164,7 +165,6 @@ def _support(con, p: Period, cfg: dict, s: _Draft) -> None:
               d.status if d else None)
         s.number(f"{tier[:-1]} availability, {p.label}", pct(overall, 2))
         outages = per[per["outage_minutes"] > 0].assign(outage_hours=lambda x: x["outage_minutes"] / 60)
-        outages.attrs = per.attrs
         s.figure(charts.ranked_bars(outages, "system_name", "outage_hours", unit="hours", top=10,
                                     title=f"{tier[:-1]} with most outage hours, {p.label}"))
         s.table(f"{tier} availability, {p.label} (lowest first)", per.sort_values("availability_pct"), rows=15)
@@ -235,7 +235,6 @@ def _security(con, p: Period, cfg: dict, s: _Draft) -> None:
         if s.audience == "board":
             by_sys = (past.groupby("system_name", as_index=False)
                       .agg(findings_past_due=("past_due", "size"), most_days_past_due=("days_past_due", "max")))
-            by_sys.attrs = dict(kev.attrs)
             s.table(f"Known-exploited findings past due by system, end of {p.label}", by_sys)
         else:
             s.table(f"Open findings of known-exploited (KEV) vulnerabilities, end of {p.label}", kev)
@@ -367,7 +366,6 @@ def _continuity(con, p: Period, cfg: dict, s: _Draft) -> None:
               f"{'has' if total - tested == 1 else 'have'} no recent test.", d.status if d else None)
         s.number("Tier-1/2 systems DR-tested", pct(100 * tested / total))
         shown = cov.assign(tier="tier " + cov["criticality_tier"].astype(str))
-        shown.attrs = cov.attrs
         s.figure(fig=charts.ranked_bars(shown, "tier", "coverage_pct", unit="%", target=100.0,
                                                  title=f"Systems DR-tested in the last {months} months, by tier"))
         s.table(f"DR test coverage by criticality tier, {months} months to {p.last_day:%Y-%m-%d}", cov)
@@ -427,7 +425,6 @@ def _costs(con, p: Period, cfg: dict, s: _Draft) -> None:
                   d.status if d else None)
         shown = pools.assign(actual_to_budget_pct=100 * pools["actual_to_budget"],
                              cost_pool=pools["cost_pool"].astype(str).str.replace("_", " "))
-        shown.attrs = pools.attrs
         s.figure(fig=charts.ranked_bars(shown, "cost_pool", "actual_to_budget_pct", unit="%", target=100.0,
                                                  title=f"Actual spend as % of budget by cost pool, {p.label}",
                                                  x_title="Actual / budget"))
@@ -467,7 +464,6 @@ def _costs(con, p: Period, cfg: dict, s: _Draft) -> None:
         s.table(f"Duplicate postings, {p.label}", dup)
     if not tower.empty:
         named = tower.assign(tower=tower["tower"].astype(str).str.replace("_", " "))
-        named.attrs = dict(tower.attrs)
         s.figure(headline=True, fig=charts.stacked_bars(named, "month", "actual_usd", "tower", unit="$",
                                                      title=f"Actual IT spend per month by tower, {p.label}"))
     if not vendors.empty:
@@ -546,7 +542,6 @@ def _vendors(con, p: Period, cfg: dict, s: _Draft) -> None:
         s.number("Vendors missing their response SLA", count(len(miss)))
         shown = sla.dropna(subset=["response_sla_met_pct"])
         shown = shown.nsmallest(10, "response_sla_met_pct")
-        shown.attrs = sla.attrs
         s.figure(fig=charts.ranked_bars(
             shown, "vendor_name", "response_sla_met_pct", unit="%",
             target=float(setting(cfg, "vendors", "response_sla_met_pct")["watch"]),
@@ -651,7 +646,6 @@ def _compliance(con, p: Period, cfg: dict, s: _Draft) -> None:
         s.number("HIPAA controls with stale evidence", count(len(stale)))
         if len(stale):
             shown = stale.assign(control=stale["control_id"] + " " + stale["title"].str.slice(0, 40))
-            shown.attrs = ev.attrs
             s.figure(fig=charts.ranked_bars(shown, "control", "evidence_age_days", unit="days", top=10,
                                                      target=float(months * 365 / 12),
                                                      title=f"HIPAA controls with stale evidence, end of {p.label}",
@@ -671,7 +665,6 @@ def _compliance(con, p: Period, cfg: dict, s: _Draft) -> None:
         long = _long(cov.groupby("safeguard", as_index=False)[["implemented", "partial", "not_implemented"]].sum(),
                      "safeguard", {"implemented": "implemented", "partial": "partial",
                                    "not_implemented": "not implemented"}, "status", "controls")
-        long.attrs = cov.attrs
         s.figure(headline=True, fig=charts.stacked_bars(long, "safeguard", "controls", "status", unit="controls",
                                                      title="HIPAA Security Rule controls by safeguard and status"))
         s.table("HIPAA Security Rule coverage by safeguard and requirement", cov)
@@ -771,7 +764,6 @@ def data_quality_section(con: duckdb.DuckDBPyConnection, as_of: dt.date | None =
               f"is {top['feed']}.{top['column_name']}: {top['reason']} ({count(top['rows_rejected'])} rows). "
               "`hitplan rejects --out FILE.csv` lists them ready to fix and reload.", "watch")
         by_feed = rej.groupby("feed", as_index=False)["rows_rejected"].sum()
-        by_feed.attrs = rej.attrs
         s.figure(fig=charts.ranked_bars(by_feed, "feed", "rows_rejected", unit="rows",
                                                  title="Rejected rows by feed"))
         s.table("Rejected rows by feed, column and reason", rej)
@@ -905,7 +897,6 @@ def portfolio_section(con: duckdb.DuckDBPyConnection, period: Period, criteria_p
     table = pr.ranking[rank_cols].copy()
     if "outage_probability" in pr.ranking.columns:  # evidence beside the criteria (hitplan.forecast.outage_risk)
         table["p1_p2_outage_next_quarter_pct"] = (100 * pr.ranking["outage_probability"]).round(0)
-    table.attrs = dict(pr.ranking.attrs)
     s.table(f"Initiatives ranked by weighted score (evidence: {pr.period.label})", table)
     if pr.portfolio is None:
         s.say(f"No funded portfolio: {pr.note or 'no budget file was given'}.", "watch")
