@@ -157,12 +157,14 @@ def _panel(con, by: str, quarters: list[dt.date]) -> tuple[pd.DataFrame, np.ndar
     return series, y
 
 
-def _quarters(con, as_of: dt.date) -> list[dt.date]:
-    """Start days of the complete fiscal quarters of incidents on or before ``as_of``."""
+def _quarters(con, as_of: dt.date) -> tuple[int, list[dt.date]]:
+    """The fiscal year's start month, and the start days of the complete fiscal quarters of incidents on or before
+    ``as_of``."""
     attach_models(con)
+    fy = fy_start(con)
     first_day = scalar(con, "select cast(min(opened_at) as date) from int_incidents where opened_at < ?",
                        [as_of + dt.timedelta(days=1)])
-    return complete_quarters(first_day, as_of, fy_start(con)) if first_day else []
+    return fy, (complete_quarters(first_day, as_of, fy) if first_day else [])
 
 
 def _run(con, as_of: dt.date, by: str, horizon: int, seed: int, cfg: dict | None):
@@ -171,13 +173,13 @@ def _run(con, as_of: dt.date, by: str, horizon: int, seed: int, cfg: dict | None
         raise UsageError(f"by must be one of {', '.join(BY)}, not {by!r}")
     if not 1 <= horizon <= 8:
         raise UsageError(f"horizon must be 1 to 8 quarters, not {horizon}")
-    quarters = _quarters(con, as_of)
+    fy, quarters = _quarters(con, as_of)
     if not quarters:
         return None, quarters, None, pd.DataFrame(), None
     season = setting(cfg, "volume", "season_quarters")
     levels = tuple(setting(cfg, "volume", "interval"))
     series, y = _panel(con, by, quarters)
-    first_period = (quarters[0].month - fy_start(con)) % 12 // 3
+    first_period = (quarters[0].month - fy) % 12 // 3
     forecasters = {
         MODEL: GradientBoostingForecaster(season, seed, setting(cfg, "volume", "model"), levels),
         BASELINE: seasonal_naive_forecaster(season, levels),
@@ -314,8 +316,7 @@ def incident_volume_history(
     cols = ["by", "series_id", "series_name", "quarter", "quarter_start", "incidents"]
     if by not in BY:
         raise UsageError(f"by must be one of {', '.join(BY)}, not {by!r}")
-    qs = _quarters(con, as_of)
-    fy = fy_start(con)
+    fy, qs = _quarters(con, as_of)
     if not qs:
         df = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
         df.attrs.update(source=_source(by), note="no complete fiscal quarter of incidents on or before the as-of day")

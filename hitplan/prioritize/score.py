@@ -64,9 +64,8 @@ def ranked_initiatives(
     acceptability = rank_acceptability(normalized(matrix, criteria).to_numpy(),
                                        weight_samples(criteria.weight_array, samples, spread, rng))
     quartile = max(1, int(np.ceil(len(matrix) / 4)))
-    beside = [c for c in ("outage_probability",) if c in evidence.columns]
     out = evidence.set_index("initiative_id")[["name", "area", "capex", "opex_per_year", "financial_npv",
-                                               "payback_years", *beside]].copy()
+                                               "payback_years", "outage_probability"]].copy()
     out["score"] = scores
     out["rank"] = rank(scores)
     out["p_top_quartile"] = acceptability[:, :quartile].sum(axis=1)

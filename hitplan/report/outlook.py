@@ -76,9 +76,8 @@ def _forecast_table(fc: pd.DataFrame, label: str) -> pd.DataFrame:
     fc = fc.assign(shown=fc["shown"].fillna("not enough history"))
     wide = fc.pivot(index=["series_name", "shown"], columns="quarter", values="forecast").reset_index()
     first = fc[fc["horizon"] == 1].set_index("series_name")
-    wide.insert(2, "next quarter, 80 % interval",
-                wide["series_name"].map(lambda n: f"{_num(first.loc[n, 'lower'], '.0f')}-"
-                                                  f"{_num(first.loc[n, 'upper'], '.0f')}"))
+    interval = first["lower"].map(lambda v: _num(v, ".0f")) + "-" + first["upper"].map(lambda v: _num(v, ".0f"))
+    wide.insert(2, "next quarter, 80 % interval", wide["series_name"].map(interval))
     wide.insert(3, "last 4 quarters", wide["series_name"].map(first["last_4_quarters"]))
     nxt = fc["quarter"].iloc[0]
     wide = wide.sort_values(nxt, ascending=False, na_position="last").rename(columns={"series_name": label,

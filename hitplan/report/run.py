@@ -97,6 +97,10 @@ def _quiet_worker(log: str) -> None:
     os.close(fd)
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
+
+
 def _execute(job: dict) -> dict:
     """Run one notebook with papermill and export it to HTML (in a worker process; never raises)."""
     import papermill
@@ -109,10 +113,11 @@ def _execute(job: dict) -> dict:
     started = time.perf_counter()
     result = {"name": notebook_key(src), "source": src.name, "notebook": f"notebooks/{src.name}",
               "html": f"{notebook_key(src)}.html", "warnings": [], "error": None}
-    if job.get("deck_inputs"):  # the board pack keeps what the deck reuses
-        from hitplan.report.sections import DECK_INPUTS_ENV
+    deck_env = None
+    if job.get("deck_inputs"):  # the board pack keeps what the deck reuses (this kernel only)
+        from hitplan.report.sections import DECK_INPUTS_ENV as deck_env
 
-        os.environ[DECK_INPUTS_ENV] = job["deck_inputs"]
+        os.environ[deck_env] = job["deck_inputs"]
     try:
         papermill.execute_notebook(str(src), str(executed), parameters=job["parameters"], kernel_name="python3",
                                    execution_timeout=job["timeout"], progress_bar=False, log_output=False,
@@ -125,26 +130,35 @@ def _execute(job: dict) -> dict:
     except PapermillExecutionError as exc:
         result["error"] = f"{src.name}, cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0][:300]}"
     except Exception as exc:  # noqa: BLE001 - a timeout, a dead kernel, a bad export: reported, never half-written
-        text = (str(exc).strip().splitlines() or [""])[0][:300]
-        result["error"] = f"{src.name}: {type(exc).__name__}: {text}"
+        result["error"] = f"{src.name}: {type(exc).__name__}: {_first_line(exc)}"
+    finally:
+        if deck_env:
+            os.environ.pop(deck_env, None)
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _side_task(name: str, label: str, work: Callable[[], object]) -> dict:
+    """Run the deck's or the PDF's ``work`` (in a worker process; never raises: a failure is the result's error)."""
+    started = time.perf_counter()
+    result = {"name": name, "error": None}
+    try:
+        work()
+    except Exception as exc:  # noqa: BLE001 - reported as this part's failure
+        result["error"] = f"{label}: {type(exc).__name__}: {_first_line(exc)}"
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result
 
 
 def _pdf(job: dict) -> dict:
-    """Print the board pack's HTML to PDF with headless Chrome (in a worker process; never raises)."""
-    started = time.perf_counter()
-    result = {"name": "pdf", "error": None}
-    try:
+    """Print the board pack's HTML to PDF with headless Chrome."""
+    def work():
         from hitplan.report.export import html_to_pdf
 
         out = Path(job["out_dir"])
         html_to_pdf(out / f"{BOARD_PACK}.html", out / f"{BOARD_PACK}.pdf", Path(job["chrome"]))
-    except Exception as exc:  # noqa: BLE001 - reported as the PDF's failure
-        text = (str(exc).strip().splitlines() or [""])[0][:300]
-        result["error"] = f"PDF: {type(exc).__name__}: {text}"
-    result["seconds"] = round(time.perf_counter() - started, 2)
-    return result
+
+    return _side_task("pdf", "PDF", work)
 
 
 # seconds a notebook takes on the demo hospital (measured), for ordering the runs longest first
@@ -157,20 +171,14 @@ def _expected_cost(path: Path) -> float:
 
 
 def _deck(job: dict) -> dict:
-    """Build the PowerPoint deck from the store snapshot (in a worker process; never raises)."""
-    started = time.perf_counter()
-    result = {"name": "deck", "error": None}
-    try:
+    """Build the PowerPoint deck from the store snapshot, reusing the board pack's sections when it kept them."""
+    def work():
         from hitplan.report.deck import deck_from_store
 
-        deck_from_store(Path(job["out_dir"]) / "board_deck.pptx", **job["parameters"],
-                        inputs=Path(job["deck_inputs"]) if job.get("deck_inputs") else None)
-    except Exception as exc:  # noqa: BLE001 - reported as the deck's failure
-        text = (str(exc).strip().splitlines() or [""])[0][:300]
-        result["error"] = f"deck: {type(exc).__name__}: {text}"
-        result["exit"] = getattr(exc, "exit_code", 6)
-    result["seconds"] = round(time.perf_counter() - started, 2)
-    return result
+        inputs = Path(job["deck_inputs"]) if job.get("deck_inputs") else None
+        deck_from_store(Path(job["out_dir"]) / "board_deck.pptx", **job["parameters"], inputs=inputs)
+
+    return _side_task("deck", "deck", work)
 
 
 @contextmanager
@@ -374,10 +382,9 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
             warnings.append("no PDF: the board pack notebook was not part of this run")
     results, errors = [], []
     total = len(tasks) + len(after_board)
-    extras = ("the deck " if "pptx" in formats else "") + ("the PDF " if "pdf" in formats and board else "")
-    say(f"running {len(selected)} notebook(s){' and ' + extras.strip().replace(' the', ' and the') if extras else ''} "
-        f"for {period.label} "
-        f"with {jobs} process(es)")
+    parts = [f"{len(selected)} notebook(s)", *(["the deck"] if "pptx" in formats else []),
+             *(["the PDF"] if "pdf" in formats and board else [])]
+    say(f"running {' and '.join(parts)} for {period.label} with {jobs} process(es)")
     log = build / "kernels.log"
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=multiprocessing.get_context("spawn"),
                              initializer=_quiet_worker, initargs=(str(log),)) as pool:

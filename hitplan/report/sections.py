@@ -894,9 +894,8 @@ def portfolio_section(con: duckdb.DuckDBPyConnection, period: Period, criteria_p
           f"scenarios: the ranking at the top is {'firm' if len(firm) else 'sensitive to the weights'}.")
     s.number("Open initiatives ranked", count(len(pr.ranking)))
     rank_cols = ["rank", "initiative_id", "name", "area", "score", "p_top_quartile", "why", "capex", "opex_per_year"]
-    table = pr.ranking[rank_cols].copy()
-    if "outage_probability" in pr.ranking.columns:  # evidence beside the criteria (hitplan.forecast.outage_risk)
-        table["p1_p2_outage_next_quarter_pct"] = (100 * pr.ranking["outage_probability"]).round(0)
+    # the outage probability is evidence beside the criteria (hitplan.forecast.outage_risk), not part of the score
+    table = pr.ranking[rank_cols].assign(p1_p2_outage_next_quarter_pct=(100 * pr.ranking["outage_probability"]).round(0))
     s.table(f"Initiatives ranked by weighted score (evidence: {pr.period.label})", table)
     if pr.portfolio is None:
         s.say(f"No funded portfolio: {pr.note or 'no budget file was given'}.", "watch")
