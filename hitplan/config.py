@@ -14,6 +14,7 @@ ENV_KEY_FILE = "HITPLAN_KEY_FILE"
 ENV_GROUP = "HITPLAN_SHARE_GROUP"
 ENV_MEMORY = "HITPLAN_MEMORY_LIMIT"
 ENV_LOCK_WAIT = "HITPLAN_LOCK_WAIT"
+ENV_FAULT = "HITPLAN_FAULT"  # tests only: a named fault point where the run dies (hitplan/faults.py)
 
 # How long opening the store waits for another process's hold (a snapshot copy, a load) before giving up.
 DEFAULT_LOCK_WAIT = 120.0
