@@ -39,6 +39,10 @@ class StoreVersionError(StoreError):
     """The store's schema is newer than this hitplan, or older and not yet upgraded."""
 
 
+class PseudonymKeyError(StoreError):
+    """The pseudonymization key is missing, unreadable, or not the key the store's data was pseudonymized with."""
+
+
 class ChromeMissing(HitplanError):
     """No Chrome or Chromium was found, and static images (PNG) and PDF reports need one."""
 
