@@ -37,10 +37,18 @@ class Column:
     pii: bool = False
     link: str | None = None
     max_length: int = DEFAULT_MAX_LENGTH
+    range_note: str = ""  # why min/max are where they are
 
     @property
     def sql_type(self) -> str:
         return TYPES[self.type]
+
+
+def limit_text(value: Any) -> str:
+    """A min or max as people read it: 1,000,000 rather than 1000000 (years and small numbers as they are)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 10000:
+        return f"{value:,}"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ def feeds() -> dict[str, Feed]:
                     pii=bool(c.get("pii", False)),
                     link=c.get("link"),
                     max_length=int(c.get("max_length", DEFAULT_MAX_LENGTH)),
+                    range_note=str(c.get("range_note", "")),
                 )
             )
         out[name] = Feed(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hitplan.schema import Column, feeds
+from hitplan.schema import Column, feeds, limit_text
 
 
 def _rules(col: Column) -> str:
@@ -10,9 +10,11 @@ def _rules(col: Column) -> str:
     if col.values:
         parts.append("one of " + ", ".join(f"`{v}`" for v in col.values))
     if col.min is not None:
-        parts.append(f"≥ {col.min}")
+        parts.append(f"≥ {limit_text(col.min)}")
     if col.max is not None:
-        parts.append(f"≤ {col.max}")
+        parts.append(f"≤ {limit_text(col.max)}")
+    if col.range_note:
+        parts[-1] += f" ({col.range_note})"
     if col.not_future:
         parts.append("not in the future")
     if col.pii:
@@ -33,6 +35,8 @@ def feeds_markdown() -> str:
         "Windows-1252; comma, semicolon or tab), Excel `.xlsx` (first sheet) or Parquet, with a header row.",
         "Column names match ignoring case, spaces and hyphens. Dates are `YYYY-MM-DD`, date-times",
         "`YYYY-MM-DD HH:MM:SS` in the hospital's local time, booleans `true`/`false` (also yes/no, 1/0).",
+        "Money has at most 2 decimal places (`12.3400` is fine; `12.345` is rejected, never rounded), text",
+        "holds no NUL bytes, and every number has a plausible range, given with its reason below.",
         "A row that breaks a rule is kept in `rejects` with the reason; `hitplan rejects` lists them.",
         "Loading rows whose key is already in the store replaces those rows.",
         "",

@@ -11,6 +11,10 @@ wins), the texts that mean blank (`null_values`), and per column a value rule (`
 - `{datetime: [FORMAT, ...]}`: date/time layouts accepted, by name (see DATETIME_FORMATS); ISO is
   always accepted. Slash dates follow the order the profile declares (`mdy` or `dmy`), which
   `--date-order` can override; a value that does not parse is rejected, never guessed.
+
+Without --profile, every profile is ranked by how much of the header it reads (then how many feed columns it
+fills, then its markers). A tie, or a best fit that would leave out a column named like one of the feed's
+own, is an error listing the candidates: a silent pick would store those columns blank.
 """
 
 from __future__ import annotations
@@ -176,39 +180,85 @@ def _missing_required(feed: Feed, mapping: dict[str, str]) -> list[str]:
     return [c.name for c in feed.columns if c.required and c.name not in mapping]
 
 
-def detect(feed: Feed, columns: list[str], *, file: str) -> Profile:
-    """The profile whose export this header is; InputError naming the closest profiles when none fits."""
+@dataclass(frozen=True)
+class Fit:
+    """How one profile reads one header: what it fills, what it leaves out, and how well it fits."""
+
+    profile: Profile
+    mapping: dict[str, str]  # canonical column -> file column, DERIVED or FIXED
+    unused: tuple[str, ...]  # file columns the profile does not read
+    lacks: tuple[str, ...]  # required feed columns and detect markers the header lacks
+    dropped: tuple[str, ...]  # unused file columns named like a feed column the profile leaves blank
+    rank: tuple[int, int, int]  # (header columns read, feed columns filled, detect markers): higher fits better
+    eligible: bool  # may be picked without --profile
+
+
+def dropped_columns(feed: Feed, mapping: dict[str, str], unused: list[str] | tuple[str, ...]) -> list[str]:
+    """File columns a load would leave out although they are named like one of the feed's columns it leaves blank."""
+    names = {c.name for c in feed.columns}
+    return [c for c in unused if normalize_name(c) in names and normalize_name(c) not in mapping]
+
+
+def ranked_fits(feed: Feed, columns: list[str]) -> list[Fit]:
+    """Every profile of ``feed`` scored against a header: the ones that may be picked first, best fit first."""
     normalized = {normalize_name(c) for c in columns}
-    candidates = []
+    scored = []
     for prof in profiles().values():
-        if not prof.applies_to(feed.name):
-            continue
-        mapping, unknown = _match(prof, feed, columns)
-        missing = _missing_required(feed, mapping)
-        markers = prof.detect.get(feed.name, ())
-        marker_missing = [m for m in markers if m not in normalized]
+        if prof.applies_to(feed.name):
+            mapping, unused = _match(prof, feed, columns)
+            markers = prof.detect.get(feed.name, ())
+            lacks = tuple(_missing_required(feed, mapping) + [m for m in markers if m not in normalized])
+            scored.append((prof, mapping, unused, lacks, (len(columns) - len(unused), len(mapping), len(markers))))
+    most_read_by_a_tool = max((rank[0] for prof, *_, rank in scored if prof.columns is not None), default=0)
+    out = []
+    for prof, mapping, unused, lacks, rank in scored:
         if prof.columns is None:
-            fits = not missing and not unknown
+            # hitplan's own layout, even with unknown or missing columns, when it reads at least as much of the
+            # header as any tool's profile would: its precise "missing column" or "unknown column, did you mean"
+            # message then serves best. A complete canonical header reads every column, so it always qualifies.
+            eligible = rank[0] > 0 and rank[0] >= most_read_by_a_tool
         else:
-            fits = not missing and not marker_missing and bool(markers)
-        candidates.append((fits, len(mapping), prof, missing + marker_missing))
-    canonical = next((c for c in candidates if c[2].columns is None), None)
-    tools = [c for c in candidates if c[0] and c[2].columns is not None]
-    best_tool = max(tools, key=lambda c: c[1]) if tools else None
-    # hitplan's own layout wins when it explains more of the header than any tool does: a typo in a
-    # canonical file then gets the precise "unknown column, did you mean" message instead of being read
-    # as some tool's export. On a tie the tool wins, since its value rules also accept canonical values.
-    if canonical and canonical[1] > 0 and (best_tool is None or canonical[1] > best_tool[1]):
-        # Mostly hitplan's layout, and closer to it than to any tool's: its precise messages serve best.
-        closest_other = max((c[1] for c in candidates if c[2].columns is not None), default=0)
-        if canonical[0] or (canonical[1] * 2 >= len(columns) and canonical[1] >= closest_other):
-            return canonical[2]
-    if best_tool:
-        return best_tool[2]
-    ranked = sorted(candidates, key=lambda c: (-c[1], len(c[3])))[:3]
+            # A tool's profile needs its markers: many exports share names like number or state.
+            eligible = not lacks and bool(prof.detect.get(feed.name))
+        dropped = tuple(dropped_columns(feed, mapping, unused))
+        out.append(Fit(prof, mapping, tuple(unused), lacks, dropped, rank, eligible))
+    return sorted(out, key=lambda f: (not f.eligible, tuple(-r for r in f.rank), f.profile.name))
+
+
+def _fit_summary(fit: Fit, columns: list[str]) -> str:
+    """One candidate in an ambiguity message: what it reads, fills and leaves out."""
+    text = (f"{fit.profile.name} reads {fit.rank[0]} of {len(columns)} columns into {fit.rank[1]} feed columns, "
+            + (f"leaving out {', '.join(fit.dropped)}" if fit.dropped else "leaving out no feed column"))
+    if fit.unused and fit.profile.unknown_columns == "refuse":
+        text += " (with --ignore-extra)"
+    return text
+
+
+def detect(feed: Feed, columns: list[str], *, file: str) -> Profile:
+    """The profile whose export this header is; InputError when none fits, when the best fits tie, or when the
+    best would leave out a column the feed has."""
+    ranked = ranked_fits(feed, columns)
+    eligible = [f for f in ranked if f.eligible]
+    if eligible:
+        best = eligible[0]
+        tied = [f for f in eligible if f.rank == best.rank]
+        if len(tied) == 1 and not best.dropped:
+            return best.profile
+        # Picking one silently would load some columns blank, or read values by the wrong tool's rules.
+        usable = [f for f in ranked if not f.lacks and f.rank[0] > 0][:4]
+        why = (f"{' and '.join(f.profile.name for f in tied)} fit it equally well" if len(tied) > 1 else
+               f"the best fit, {best.profile.name}, would leave out {', '.join(best.dropped)}, which the "
+               f"{feed.name} feed has")
+        raise InputError(
+            f"no single profile reads this header safely for the {feed.name} feed: {why}. Candidates: "
+            + "; ".join(_fit_summary(f, columns) for f in usable)
+            + ". Pick one with --profile NAME (or rename the columns as in docs/feeds.md)",
+            file=file,
+        )
+    closest = sorted(ranked, key=lambda f: (-f.rank[1], len(f.lacks)))[:3]
     lines = "; ".join(
-        f"{p.name} lacks {', '.join(sorted(set(m))) or 'nothing required but has unknown columns'}"
-        for _, _, p, m in ranked
+        f"{f.profile.name} lacks {', '.join(sorted(set(f.lacks))) or 'nothing required but has unknown columns'}"
+        for f in closest
     )
     hint = _single_column_hint(columns)
     raise InputError(
@@ -216,6 +266,21 @@ def detect(feed: Feed, columns: list[str], *, file: str) -> Profile:
         f"Rename the columns as in docs/feeds.md or pick one with --profile",
         file=file,
     )
+
+
+def unused_notes(prof: Profile, feed: Feed, mapping: dict[str, str], unused: list[str]) -> list[str]:
+    """Warnings for the file columns a load leaves out, feed columns the profile cannot read named apart."""
+    dropped = dropped_columns(feed, mapping, unused)
+    others = [c for c in unused if c not in dropped]
+    notes = []
+    if dropped:
+        notes.append(
+            f"columns of the {feed.name} feed that profile {prof.name} does not read were NOT loaded: "
+            f"{', '.join(dropped)} (they stay blank; pick another --profile, e.g. canonical, to load them)"
+        )
+    if others:
+        notes.append(f"columns not loaded (not in the {feed.name} feed): {', '.join(others)}")
+    return notes
 
 
 def column_map(
@@ -242,8 +307,9 @@ def column_map(
             close = difflib.get_close_matches(normalize_name(col), free, n=1, cutoff=0.6)
             parts.append(f"{col!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         them = "them" if len(unknown) > 1 else "it"
+        more = f" and {len(unknown) - len(parts)} more" if len(unknown) > len(parts) else ""
         raise InputError(
-            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(parts)} for the {feed.name} feed; "
+            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(parts)}{more} for the {feed.name} feed; "
             f"rename or remove {them}, or pass --ignore-extra to load the file without {them}",
             file=file,
         )
