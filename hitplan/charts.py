@@ -213,6 +213,11 @@ def _value_axis(unit: str, label: str) -> dict:
     return dict(tickformat=",~r", title=dict(text=f"{label} ({unit})" if unit else label))
 
 
+# the hover's side box shows the trace's name: taken by plotly from the trace (a store value, escaped with the rest
+# of the figure's text when it is drawn), never written into the template, where our markup is kept
+_EXTRA = {True: "<extra>%{fullData.name}</extra>", False: "<extra></extra>"}
+
+
 def _hover_value(unit: str, ref: str = "y") -> str:
     if _is_money(unit):
         return f"$%{{{ref}:,.0f}}"
@@ -278,7 +283,7 @@ def trend(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str = "", color
             x=g[x], y=g[y], name=str(name) if name is not None else _pretty(y), mode="lines+markers",
             line=dict(width=2.5, dash=LINE_DASHES[k % len(LINE_DASHES)]),
             marker=dict(size=7, symbol=LINE_SYMBOLS[k % len(LINE_SYMBOLS)]),
-            hovertemplate=f"%{{x}}<br>{_hover_value(unit)}<extra>{name if name is not None else ''}</extra>"))
+            hovertemplate=f"%{{x}}<br>{_hover_value(unit)}" + _EXTRA[name is not None]))
     fig.update_layout(showlegend=color is not None)
     fig.update_yaxes(**_value_axis(unit, y_title or _pretty(y)))
     if _is_time(data[x]):
@@ -321,7 +326,7 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, *, title: str, unit: s
             name=(status_text(name) if name in STATUSES else str(name)) if name is not None else _pretty(value),
             marker=dict(color=st["color"], pattern=_pattern(st["pattern"])),
             text=[number(v, unit) for v in g[value]], textposition="outside", cliponaxis=False,
-            hovertemplate=f"%{{y}}: {_hover_value(unit, 'x')}<extra>{name if name is not None else ''}</extra>"))
+            hovertemplate=f"%{{y}}: {_hover_value(unit, 'x')}" + _EXTRA[name is not None]))
     fig.update_layout(showlegend=color is not None, barmode="overlay",
                       height=max(320, 110 + 34 * len(cats)), uniformtext=dict(minsize=11, mode="show"))
     fig.update_yaxes(categoryorder="array", categoryarray=cats[::-1], title=dict(text=""), showgrid=False,
@@ -361,13 +366,18 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, *, title: str, un
     n_groups = data[color].nunique()  # counted before folding, for the alt text
     shown, order = _fold_groups(data, x, y, color)
     fig = _figure(title, "", _source(df))
+    short = {} if _is_time(data[x]) else _axis_labels(data[x], COLUMN_LABEL_CHARS)
+    at = (lambda s: s.astype(str).map(short)) if short else (lambda s: s)  # full names in the hover
     for k, name in enumerate(order):
         g = shown[shown[color] == name].sort_values(x)
         colour = GREY if k == len(COLORWAY) - 1 and len(order) < n_groups else COLORWAY[k % len(COLORWAY)]
-        fig.add_trace(go.Bar(x=g[x], y=g[y], name=str(name), marker=dict(color=colour),
-                             hovertemplate=f"%{{x}}<br>{_hover_value(unit)}<extra>{name}</extra>"))
+        fig.add_trace(go.Bar(x=at(g[x]), y=g[y], name=str(name), marker=dict(color=colour),
+                             customdata=g[x].astype(str) if short else None,
+                             hovertemplate=f"%{{{'customdata' if short else 'x'}}}<br>{_hover_value(unit)}"
+                             + _EXTRA[True]))
     totals = data.groupby(x, sort=True)[y].sum()
-    fig.add_trace(go.Scatter(x=totals.index, y=totals.to_numpy(), mode="text", showlegend=False, hoverinfo="skip",
+    fig.add_trace(go.Scatter(x=at(totals.index.to_series()), y=totals.to_numpy(), mode="text", showlegend=False,
+                             hoverinfo="skip",
                              text=[number(v, unit) for v in totals], textposition="top center",
                              textfont=dict(size=12, color=GREY)))
     fig.update_layout(barmode="stack", legend=dict(traceorder="normal"))
@@ -516,6 +526,21 @@ def _short_labels(names: Sequence[str], limit: int = ROADMAP_LABEL_CHARS) -> lis
         seen[label] = seen.get(label, 0) + 1
         out.append(label if seen[label] == 1 else f"{_cut(label, limit - 4)} ({seen[label]})")
     return out
+
+
+# category names under columns longer than this are cut (in full in the hover): they turn, and five of 40
+# characters leave a slide-sized chart no height, when plotly.js draws nothing ("Something went wrong with axis
+# scaling"), and the deck or the PDF fails
+COLUMN_LABEL_CHARS = 24
+
+
+def _axis_labels(values, limit: int) -> dict[str, str]:
+    """Each distinct name's label on a category axis, cut to ``limit`` characters and kept distinct; empty when no
+    name needs cutting (the axis then shows the names as they are)."""
+    names = list(dict.fromkeys(str(v) for v in values))
+    if all(len(n) <= limit for n in names):
+        return {}
+    return dict(zip(names, _short_labels(names, limit)))
 
 
 def roadmap(roadmap_df: pd.DataFrame, *, title: str = "Roadmap of the recommended initiatives",

@@ -4,12 +4,11 @@ figures and the detail tables, so that a notebook cell is one call."""
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 
 import pandas as pd
 
 from hitplan.charts import status_text
+from hitplan.report.escape import escaped_figure, html_text, markdown_text
 from hitplan.report.sections import Section
 
 MAX_ROWS = 15
@@ -33,48 +32,46 @@ def _cell(v) -> str:
 def table_html(df: pd.DataFrame, caption: str = "", max_rows: int = MAX_ROWS) -> str:
     """A detail table as plain HTML: readable headers, formatted cells, at most ``max_rows`` rows."""
     shown = df.head(max_rows)
-    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in shown.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+    head = "".join(f"<th>{html_text(str(c).replace('_', ' '))}</th>" for c in shown.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html_text(_cell(v))}</td>" for v in row) + "</tr>"
                    for row in shown.itertuples(index=False))
     more = f"<p><em>{len(df) - max_rows:,} more rows not shown.</em></p>" if len(df) > max_rows else ""
-    cap = f"<caption style='text-align:left;font-weight:bold'>{html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption style='text-align:left;font-weight:bold'>{html_text(caption)}</caption>" if caption else ""
     note = df.attrs.get("note")
-    note_html = f"<p><em>Note: {html.escape(str(note))}</em></p>" if note and not df.empty else ""
+    note_html = f"<p><em>Note: {html_text(note)}</em></p>" if note and not df.empty else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}{note_html}"
 
 
 def show_figure(fig) -> None:
     """Display a plotly figure as plotly's notebook renderers do, without their start-up cost: the plotly
     mimetype (drawn by JupyterLab) and standalone HTML (drawn in exported reports, with plotly.js embedded in the
-    first figure: no CDN, no MathJax). ``fig.show()`` imports nbformat and jsonschema for a version check, about
-    3 s per kernel."""
+    first figure: no CDN, no MathJax), both with the figure's text escaped. ``fig.show()`` imports nbformat and
+    jsonschema for a version check, about 3 s per kernel."""
     global _plotly_js_shown
     import plotly.io as pio
     from IPython.display import display
 
+    safe = escaped_figure(fig)
     bundle = {
-        "application/vnd.plotly.v1+json": json.loads(pio.to_json(fig, validate=False, remove_uids=False)),
-        "text/html": pio.to_html(fig, include_plotlyjs=not _plotly_js_shown, include_mathjax=False,
+        "application/vnd.plotly.v1+json": safe,
+        "text/html": pio.to_html(safe, include_plotlyjs=not _plotly_js_shown, include_mathjax=False,
                                  full_html=False, default_width="100%", default_height=525, validate=False),
     }
     _plotly_js_shown = True
     display(bundle, raw=True)
 
 
-def _md(text: str) -> str:
-    """Text safe in Markdown: a dollar sign would start LaTeX math in Jupyter."""
-    return str(text).replace("$", "\\$")
-
-
 def section_markdown(section: Section, *, level: int = 2, heading: bool = True) -> str:
-    """The section's title (unless ``heading`` is False), status, findings and key numbers as Markdown."""
-    lines = [f"{'#' * level} {_md(section.title)}"] if heading else []
+    """The section's title (unless ``heading`` is False), status, findings and key numbers as Markdown, each of
+    them plain text (escaped)."""
+    md = markdown_text
+    lines = [f"{'#' * level} {md(section.title)}"] if heading else []
     if section.status:
-        lines.append(f"**Status: {status_text(section.status)}**")
-    lines += [f"- {_md(f)}" for f in section.findings]
+        lines.append(f"**Status: {md(status_text(section.status))}**")
+    lines += [f"- {md(f)}" for f in section.findings]
     if section.key_numbers:
         lines += ["", "| Key number | Value |", "|---|---|"]
-        lines += [f"| {_md(label)} | {_md(value)} |" for label, value in section.key_numbers]
+        lines += [f"| {md(label)} | {md(value)} |" for label, value in section.key_numbers]
     return "\n".join(lines)
 
 
@@ -91,7 +88,7 @@ def show(section: Section, *, figures: int | None = None, tables: bool = True, l
         for caption, df in section.tables:
             display(HTML(table_html(df, caption, max_rows)))
     if section.sources:
-        items = "".join(f"<li>{html.escape(x)}</li>" for x in section.sources)
+        items = "".join(f"<li>{html_text(x)}</li>" for x in section.sources)
         display(HTML(f"<details><summary><small>Sources of these numbers</small></summary><small><ul>{items}</ul>"
                      "</small></details>"))
 
@@ -100,20 +97,20 @@ def show_findings(section: Section) -> None:
     """Display only the section's findings as a bulleted list."""
     from IPython.display import Markdown, display
 
-    display(Markdown("\n".join(f"- {_md(f)}" for f in section.findings)))
+    display(Markdown("\n".join(f"- {markdown_text(f)}" for f in section.findings)))
 
 
 def show_header(ctx, what: str) -> None:
     """The report's scope in one line: hospital, what, period with its dates, and the as-of day."""
     from IPython.display import Markdown, display
 
-    p = ctx.period
-    display(Markdown(_md(f"**{ctx.hospital}** - {what} for **{p.label}** ({p.start:%d %b %Y} to {p.last_day:%d %b %Y}); "
-                         f"data as of {ctx.as_of:%d %b %Y}.")))
+    p, md = ctx.period, markdown_text
+    display(Markdown(f"**{md(ctx.hospital)}** {md(f'- {what} for')} **{md(p.label)}** "
+                     + md(f"({p.start:%d %b %Y} to {p.last_day:%d %b %Y}); data as of {ctx.as_of:%d %b %Y}.")))
 
 
 def show_text(text: str) -> None:
-    """Display a computed paragraph (e.g. the board summary) as Markdown."""
+    """Display a computed paragraph (e.g. the board summary), plain text, as Markdown."""
     from IPython.display import Markdown, display
 
-    display(Markdown(_md(text)))
+    display(Markdown(markdown_text(text)))

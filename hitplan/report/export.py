@@ -1,13 +1,17 @@
 """Exports of executed notebooks: HTML pages with the code hidden and the charts working offline, a PDF printed by
-headless Chromium, and the index page of a report folder."""
+headless Chromium from a static copy of a page (charts as SVG images, no script), and the index page of a report
+folder."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
+import json
 import re
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -15,6 +19,7 @@ import nbformat
 from hitplan import __version__
 from hitplan.errors import ReportError
 from hitplan.report.browser import chrome_flags
+from hitplan.report.escape import html_text
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -99,12 +104,109 @@ def notebook_html(nb_path: Path, out: Path, *, hospital: str, period: str, finge
     return title
 
 
-def html_to_pdf(page: Path, pdf: Path, chrome: Path, *, timeout: float = 180.0) -> Path:
-    """Print an HTML page to PDF with headless Chrome, giving its charts time to draw."""
+# ---------------------------------------------------------------- the page printed to PDF
+
+# Chrome has no command-line switch that turns script off for --print-to-pdf (--blink-settings=scriptEnabled=false
+# is ignored by the headless shell: checked on Chromium 156), so the printed page forbids it itself: a
+# Content-Security-Policy with script-src 'none' stops inline and event-handler script and javascript: links.
+_NO_SCRIPT_POLICY = "script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+# plotly gives each chart's wrapper a fixed height (in print the image sets it); a section's closed list of sources
+# stays with the chart above it rather than alone on a page
+_PRINT_STYLE = ("img.hitplan-chart { display: block; max-width: 100%; height: auto; break-inside: avoid; }\n"
+                "div:has(> img.hitplan-chart) { height: auto !important; }\n"
+                ".jp-OutputArea-child:has(details) { break-before: avoid; }")
+# layout pixels of a chart image, shown at that many CSS pixels (6.8 in) or the column's width if narrower: the
+# size the interactive charts printed at, so chart text keeps its size on paper
+PRINT_CHART_WIDTH = 650
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+_JSON_GAP = re.compile(r"[\s,]*")
+_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc", "poster", "background"}
+
+
+class _ActiveContent(HTMLParser):
+    """Collects what a browser would run in a page: script and frame elements, event handlers, script URLs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "iframe", "frame", "object", "embed", "applet", "portal"):
+            self.found.append(f"<{tag}> element")
+        for name, value in attrs:
+            url = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name.startswith("on"):
+                self.found.append(f"{name} attribute on <{tag}>")
+            elif name in _URL_ATTRS and url.startswith(("javascript:", "vbscript:", "data:text/html")):
+                self.found.append(f"{name}={url[:30]} on <{tag}>")
+            elif tag == "meta" and (value or "").lower() == "refresh":
+                self.found.append("<meta http-equiv=refresh>")
+
+    handle_startendtag = handle_starttag
+
+
+def active_content(page: str) -> list[str]:
+    """What in an HTML page would run script or load a frame (empty for a page that is only text and images)."""
+    parser = _ActiveContent()
+    parser.feed(page)
+    parser.close()
+    return parser.found
+
+
+def _drawn_figure(script: str) -> tuple[str, dict] | None:
+    """The div id and the figure (data and layout) a plotly script draws; None for any other script."""
+    at = script.find("Plotly.newPlot(")
+    if at < 0:
+        return None
+    decoder, pos, values = json.JSONDecoder(), at + len("Plotly.newPlot("), []
+    try:
+        for _ in range(3):  # the div id, the traces, the layout (plotly writes them as JSON)
+            pos = _JSON_GAP.match(script, pos).end()
+            value, pos = decoder.raw_decode(script, pos)
+            values.append(value)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"a chart's script could not be read for print: {exc}") from exc
+    div_id, data, layout = values
+    return str(div_id), {"data": data, "layout": layout}
+
+
+def printable_page(page: str) -> str:
+    """A report page as it is printed: every interactive chart replaced by a static SVG image of it (drawn by
+    kaleido from the same escaped figure), every script removed, script forbidden by the page's policy; raises
+    ReportError if anything active is left."""
+    from hitplan.report.images import drawn_figures_to_svg
+
+    charts = [found for m in _SCRIPT.finditer(page) if (found := _drawn_figure(m.group(0)))]
+    svgs = drawn_figures_to_svg([fig for _, fig in charts], width=PRINT_CHART_WIDTH)
+    out = _SCRIPT.sub("", page)
+    for (div_id, fig), svg in zip(charts, svgs):
+        layout = fig["layout"]
+        meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
+        title = layout.get("title", {}).get("text", "") if isinstance(layout.get("title"), dict) else ""
+        alt = html.unescape(str(meta.get("alt") or title or "chart"))  # chart text is escaped for plotly
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        img = f'<img class="hitplan-chart" alt="{html_text(alt)}" src="{src}">'
+        out, n = re.subn(rf'<div\b[^>]*\bid="{re.escape(div_id)}"[^>]*>\s*</div>', lambda _m: img, out)
+        if n != 1:
+            raise ReportError(f"the place of chart {div_id} was found {n} times in the page, not once")
+    head = (f'<meta http-equiv="Content-Security-Policy" content="{_NO_SCRIPT_POLICY}">'
+            f"<style>{_PRINT_STYLE}</style>")
+    out, n = _HEAD.subn(lambda m: m.group(0) + head, out, count=1)
+    if n != 1:
+        raise ReportError("the page to print has no <head> to put its no-script policy in")
+    if found := active_content(out):
+        raise ReportError(f"the page to print would still run script: {', '.join(sorted(set(found))[:3])}")
+    return out
+
+
+def chrome_pdf(page: Path, pdf: Path, chrome: Path, *, timeout: float = 180.0) -> Path:
+    """Print an HTML file as it is to PDF with headless Chrome (``pdf`` appears whole or not at all)."""
     with tempfile.TemporaryDirectory(prefix="hitplan-chrome-") as profile:
         tmp = pdf.with_name(f".{pdf.name}.part")
-        cmd = [str(chrome), *chrome_flags(profile), "--no-pdf-header-footer", "--virtual-time-budget=20000",
-               "--run-all-compositor-stages-before-draw", f"--print-to-pdf={tmp}", page.resolve().as_uri()]
+        cmd = [str(chrome), *chrome_flags(profile), "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
+               f"--print-to-pdf={tmp}", page.resolve().as_uri()]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
@@ -114,6 +216,15 @@ def html_to_pdf(page: Path, pdf: Path, chrome: Path, *, timeout: float = 180.0) 
             raise ReportError(f"Chrome could not print {page.name} to PDF: {last}")
         tmp.replace(pdf)
     return pdf
+
+
+def html_to_pdf(page: Path, pdf: Path, chrome: Path, *, timeout: float = 180.0) -> Path:
+    """Print a report page to PDF from its static copy (``printable_page``: charts as SVG images, no script, script
+    forbidden while Chrome prints)."""
+    with tempfile.TemporaryDirectory(prefix="hitplan-print-") as tmp:
+        static = Path(tmp) / page.name
+        static.write_text(printable_page(page.read_text(encoding="utf-8")), encoding="utf-8")
+        return chrome_pdf(static, pdf, chrome, timeout=timeout)
 
 
 def write_index(folder: Path, *, hospital: str, period: str, generated: str, entries: list[dict],
