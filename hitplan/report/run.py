@@ -12,14 +12,19 @@ import fcntl
 import grp
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import platform
 import re
 import shutil
+import signal
+import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -27,10 +32,17 @@ from pathlib import Path
 
 from hitplan import __version__, config
 from hitplan.errors import ChromeMissing, ReportBusyError, ReportError, UsageError
+from hitplan.faults import fault
 
 FORMATS = ("html", "pdf", "pptx")
 BOARD_PACK = "board_pack"
+BOARD_FILES = ("board_pack.pdf", "board_deck.pptx")  # made from the board pack (PDF) or beside it (deck)
 Progress = Callable[[str], None]
+# Parameters the runner sets itself, and the option that sets each: through --param they would make the notebooks
+# read another store or period than the manifest records.
+RUNNER_PARAMETERS = {"store": "--store (or $HITPLAN_STORE)", "period": "--period", "start": "--start",
+                     "end": "--end", "as_of": "--as-of"}
+PATH_PARAMETERS = ("kpi_config", "weights", "budget")  # files the notebooks read from their own folder's cwd
 
 
 def notebook_key(path: Path) -> str:
@@ -66,6 +78,19 @@ def declared_parameters(path: Path) -> dict[str, dict]:
     return dict(papermill.inspect_notebook(str(path)))
 
 
+def checked_parameters(params: dict | None) -> dict:
+    """The extra notebook parameters with file paths made absolute; UsageError for one the runner sets itself."""
+    extra = dict(params or {})
+    for name, option in RUNNER_PARAMETERS.items():
+        if name in extra:
+            raise UsageError(f"--param {name} is set by the report runner (and recorded in the manifest); use "
+                             f"{option} instead")
+    for name in PATH_PARAMETERS:  # the notebooks run in notebooks/, so a path relative to here would miss
+        if isinstance(extra.get(name), (str, Path)) and str(extra[name]):
+            extra[name] = str(Path(extra[name]).expanduser().resolve())
+    return extra
+
+
 def check_parameters(notebooks: list[Path], params: dict) -> None:
     """Refuse parameters a notebook does not declare (papermill would only warn and run with the default)."""
     for nb in notebooks:
@@ -97,6 +122,42 @@ def _quiet_worker(log: str) -> None:
     os.close(fd)
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process as soon as ``parent`` is gone (where the kernel cannot do it for us)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker die when the run's process does, even by kill -9, so that it never writes on alone.
+
+    Its Jupyter kernels follow by themselves: jupyter_client starts them with ``JPY_PARENT_PID`` and ipykernel
+    exits within a second once its parent (this worker) is gone.
+    """
+    armed = False
+    try:
+        import ctypes
+
+        armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux: no prctl
+        pass
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), name="hitplan-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the run died before the signal was armed
+        os._exit(1)
+
+
+def _worker_start(log: str, parent: int) -> None:
+    """Set up a worker process: it dies with the run, creates owner-only files, and logs to the run's log."""
+    _die_with_parent(parent)
+    os.umask(0o077)
+    _quiet_worker(log)
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [""])[0][:300]
 
@@ -122,6 +183,7 @@ def _execute(job: dict) -> dict:
         papermill.execute_notebook(str(src), str(executed), parameters=job["parameters"], kernel_name="python3",
                                    execution_timeout=job["timeout"], progress_bar=False, log_output=False,
                                    cwd=str(src.parent))
+        fault("report.worker.after_execute")
         import nbformat
 
         result["warnings"] = stderr_text(nbformat.read(executed, as_version=4))
@@ -182,6 +244,17 @@ def _deck(job: dict) -> dict:
 
 
 @contextmanager
+def _private_files() -> Iterator[None]:
+    """Create every file and folder owner-only from the start, so that no part of a report is readable by others while
+    it is written or after a kill (the run's workers and their kernels inherit the umask)."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@contextmanager
 def _folder_lock(base: Path, name: str) -> Iterator[None]:
     lock = base / f".{name}.lock"
     fh = lock.open("a")
@@ -195,18 +268,36 @@ def _folder_lock(base: Path, name: str) -> Iterator[None]:
         fh.close()  # closing releases the lock, also when the process is killed
 
 
+# What killed or failed runs leave beside a report folder: .<name>.building-<pid>, .previous-<pid> and .failed
+_LEFTOVER = re.compile(r"\.(.+)\.(?:building-\d+|previous-\d+|failed)")
+
+
 def _recover(base: Path, name: str) -> None:
-    """Put back a previous report a killed swap left aside, and remove half-built folders (we hold the lock)."""
+    """Put back a previous report a killed swap left aside, and remove what killed or failed runs left (we hold the
+    lock, so each of those folders is older than this run)."""
     final = base / name
     previous = sorted(base.glob(f".{name}.previous-*"), key=lambda p: p.stat().st_mtime)
     if not final.exists() and previous:
         previous.pop().rename(final)
-    for stale in [*previous, *base.glob(f".{name}.building-*")]:
+        fault("report.recover.after_restore")
+    for stale in [*previous, *base.glob(f".{name}.building-*"), base / f".{name}.failed"]:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _recover_others(base: Path, name: str) -> None:
+    """Recover the other report folders in ``base`` that killed or failed runs left folders beside, each whose lock
+    is free."""
+    for other in sorted({m.group(1) for p in base.iterdir() if (m := _LEFTOVER.fullmatch(p.name))} - {name}):
+        try:
+            with _folder_lock(base, other):
+                _recover(base, other)
+        except ReportBusyError:
+            continue  # a run of that period is writing: its folders are not stale
+
+
 def _restrict(folder: Path) -> None:
-    """Owner-only (and the chosen group's read) permissions on a report folder and everything in it."""
+    """Owner-only (and the chosen group's read) permissions on a report folder and everything in it; what is already
+    right is left alone, since the files kept from an earlier pack share their inodes with it."""
     group = config.share_group()
     gid = None
     if group:
@@ -215,12 +306,17 @@ def _restrict(folder: Path) -> None:
         except KeyError as exc:
             raise UsageError(f"${config.ENV_GROUP}={group}: no such group") from exc
     for path in [folder, *folder.rglob("*")]:
-        if gid is not None:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            continue  # chmod would follow it out of the folder
+        if gid is not None and st.st_gid != gid:
             os.chown(path, -1, gid)
-        if path.is_dir():
-            path.chmod(0o750 if gid is not None else 0o700)
+        if stat.S_ISDIR(st.st_mode):
+            want = 0o750 if gid is not None else 0o700
         else:
-            path.chmod(0o640 if gid is not None else 0o600)
+            want = 0o640 if gid is not None else 0o600
+        if stat.S_IMODE(st.st_mode) != want:
+            path.chmod(want)
 
 
 def _sha256(path: Path) -> str:
@@ -234,6 +330,90 @@ def _versions() -> dict:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             pass
+    return out
+
+
+_ENTRY_KEYS = {"name": str, "source": str, "title": str, "html": str, "notebook": str, "seconds": (int, float)}
+
+
+def _earlier_manifest(final: Path) -> dict:
+    """The manifest of the pack a ``--only`` run updates; ReportError when it cannot be read, since the run could not
+    tell which reports to keep."""
+    path = final / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        entries = manifest.get("notebooks") if isinstance(manifest, dict) else None
+        if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and all(isinstance(e.get(k), t) for k, t in _ENTRY_KEYS.items()) for e in entries):
+            raise ValueError("it has no list of reports with their files")
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path} cannot be read ({_first_line(exc)}), so --only cannot tell which reports to keep; "
+                          "run without --only to remake the whole pack") from exc
+    return manifest
+
+
+def _run_record(manifest: dict) -> dict:
+    """Which run wrote a part of a pack: when, with which hitplan, for which period and parameters, from which store."""
+    return {k: manifest.get(k) for k in ("generated_at", "hitplan_version", "period", "parameters", "store")}
+
+
+def _remade_files(selected: list[Path], board_in_run: bool) -> set[str]:
+    """The files of a pack (relative paths) that a ``--only`` run writes anew, or drops: never kept from before."""
+    remade = {"index.html", "manifest.json", "kernels.log", DECK_INPUTS_FILE}
+    for nb in selected:
+        remade |= {f"{notebook_key(nb)}.html", f"notebooks/{nb.name}"}
+    return remade | (set(BOARD_FILES) if board_in_run else set())
+
+
+def _seed(build: Path, final: Path, remade: set[str]) -> None:
+    """Fill ``build`` with the files of the earlier pack this run keeps: hard links (copies where the file system has
+    none), never of a file this run writes, since a link shares its inode with the pack readers have open."""
+    for src in sorted(final.rglob("*")):
+        rel = src.relative_to(final)
+        if rel.as_posix() in remade:
+            continue
+        dst = build / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dst)
+        elif src.is_dir():
+            dst.mkdir(exist_ok=True)
+        else:
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+
+
+def _differences(run: dict, earlier: dict) -> list[str]:
+    """How an earlier run differs from this one, in words: another store, another period, other parameters."""
+    out = []
+    old_store, new_store = earlier.get("store") or {}, run["store"]
+    if old_store.get("fingerprint") != new_store["fingerprint"]:
+        out.append(f"another store ({old_store.get('path')} at fingerprint {old_store.get('fingerprint')}, now "
+                   f"{new_store['path']} at {new_store['fingerprint']})")
+    if earlier.get("period") != run["period"]:
+        old = earlier.get("period") or {}
+        out.append(f"another period ({old.get('start')} to {old.get('end_exclusive')}, now {run['period']['start']} "
+                   f"to {run['period']['end_exclusive']})")
+    old_p, new_p = earlier.get("parameters") or {}, run["parameters"]
+    changed = sorted(k for k in set(old_p) | set(new_p) if old_p.get(k) != new_p.get(k))
+    if changed:
+        out.append("other parameters (" + ", ".join(f"{k} {old_p.get(k)!r}, now {new_p.get(k)!r}" for k in changed)
+                   + ")")
+    return out
+
+
+def _mixed_run_warnings(name: str, run: dict, kept: list[tuple[str, dict]]) -> list[str]:
+    """One warning per earlier run whose parts (label, run record) the pack keeps, when it differs from this run."""
+    by_run: dict[str, tuple[dict, list[str]]] = {}
+    for label, record in kept:
+        by_run.setdefault(json.dumps(record, sort_keys=True, default=str), (record, []))[1].append(label)
+    out = []
+    for record, labels in by_run.values():
+        if diffs := _differences(run, record):
+            out.append(f"{name} keeps {', '.join(labels)} from the run of {record.get('generated_at')}, which used "
+                       f"{' and '.join(diffs)}; run without --only to remake every report from one store")
     return out
 
 
@@ -253,7 +433,8 @@ def run_report(
     notebooks: Path | None = None,
     progress: Progress | None = None,
 ) -> ReportResult:
-    """Run the report notebooks for a period and write the pack (HTML, PDF, PPTX, index, manifest) atomically."""
+    """Run the report notebooks for a period and write the pack (HTML, PDF, PPTX, index, manifest) atomically; with
+    ``only``, the named reports are remade inside the existing pack and the others kept."""
     from hitplan import store as store_mod
     from hitplan.periods import latest_data_date, resolve_period
     from hitplan.report.browser import find_chrome, require_chrome
@@ -266,17 +447,23 @@ def run_report(
         raise UsageError(f"unknown format {', '.join(bad) or '(none)'}; formats: {', '.join(FORMATS)}")
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if isinstance(cell_timeout, bool) or not isinstance(cell_timeout, (int, float)) or not (
+            math.isfinite(cell_timeout) and cell_timeout > 0):
+        raise UsageError(f"--cell-timeout must be a positive number of seconds, not {cell_timeout!r}")
+    # Paths are made absolute now: the snapshot goes beside the store, and the notebooks run in their own folder.
+    notebooks = Path(notebooks).expanduser().resolve() if notebooks else None
     selected = select_notebooks(only, notebooks)
-    extra = dict(params or {})
+    extra = checked_parameters(params)
     check_parameters(selected, extra)
     run_started = time.perf_counter()
     warnings: list[str] = []
 
     if not (period or start or end):
         period = "last-quarter"
-    store_path = Path(store or config.default_store())
+    store_path = Path(store or config.default_store()).expanduser().resolve()
     say(f"taking a snapshot of {store_path}")
     snap = snapshot(store_path)
+    fault("report.after_snapshot")
     con = store_mod.connect(snap)
     try:
         as_of = as_of or latest_data_date(con)
@@ -289,66 +476,112 @@ def run_report(
         con.close()
     fp = fingerprint(store_path)
 
-    chrome = find_chrome()
-    wants_chrome = [f for f in ("pdf", "pptx") if f in formats]
-    if wants_chrome and chrome is None:
-        try:
-            require_chrome(f"the {' and '.join(wants_chrome).upper()} export")
-        except ChromeMissing as exc:
-            warnings.append(str(exc))
-            say(f"warning: {exc}; writing HTML only")
-        formats = tuple(f for f in formats if f not in wants_chrome)
-        missing_chrome = True
-    else:
-        missing_chrome = False
-
-    base = Path(out or config.reports_dir())
-    base.mkdir(parents=True, exist_ok=True)
+    base = Path(out or config.reports_dir()).expanduser().resolve()
     name = folder_name(resolved.label)
     nb_params = {"store": str(snap), "period": None if (start or end) else resolved.label,
                  "start": start.isoformat() if start else None, "end": end.isoformat() if end else None,
                  "as_of": as_of.isoformat(), **extra}
-    with _folder_lock(base, name):
-        _recover(base, name)
-        build = base / f".{name}.building-{os.getpid()}"
-        (build / "notebooks").mkdir(parents=True)
-        try:
-            manifest = _build(build, selected, nb_params, formats, jobs, cell_timeout, resolved, hospital, fp, chrome,
-                              say, warnings)
-            manifest.update({
-                "hitplan_version": __version__, "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
-                "period": {"label": resolved.label, "start": resolved.start.isoformat(),
-                           "end_exclusive": resolved.end.isoformat()},
-                "as_of": as_of.isoformat(), "hospital": hospital,
-                "parameters": {k: v for k, v in nb_params.items() if k != "store"},
-                "store": {"path": str(store_path), "fingerprint": fp}, "versions": _versions(), "jobs": jobs,
-                "formats": list(formats), "warnings": warnings,
-            })
-            manifest["seconds"] = round(time.perf_counter() - run_started, 2)
-            extras = [(label, href, what) for label, href, what in (
-                ("Board pack (PDF)", "board_pack.pdf", "about ten pages for the board"),
-                ("Board deck (PowerPoint)", "board_deck.pptx", "the scorecard, one slide per area, the portfolio"),
-                ("Board pack (HTML)", f"{BOARD_PACK}.html", "the same pack, interactive charts"),
-            ) if (build / href).exists()]
-            write_index(build, hospital=hospital, period=f"{resolved.label} ({resolved.start} to {resolved.last_day})",
-                        generated=manifest["generated_at"], entries=manifest["notebooks"], extras=extras,
-                        warnings=warnings)
-            manifest["files"] = {str(p.relative_to(build)): _sha256(p) for p in sorted(build.rglob("*")) if p.is_file()}
-            (build / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-            _restrict(build)
-        except BaseException:
-            failed = base / f".{name}.failed"
-            shutil.rmtree(failed, ignore_errors=True)
-            if build.exists():
-                build.rename(failed)  # kept for a look at the executed notebooks; never where a report was
-            raise
-        final = base / name
-        aside = base / f".{name}.previous-{os.getpid()}"
-        if final.exists():
-            final.rename(aside)
-        build.rename(final)
-        shutil.rmtree(aside, ignore_errors=True)
-        shutil.rmtree(base / f".{name}.failed", ignore_errors=True)
+    run = {"generated_at": None, "hitplan_version": __version__,
+           "period": {"label": resolved.label, "start": resolved.start.isoformat(),
+                      "end_exclusive": resolved.end.isoformat()},
+           "parameters": {k: v for k, v in nb_params.items() if k != "store"},
+           "store": {"path": str(store_path), "fingerprint": fp}}
+    board_in_run = any(notebook_key(nb) == BOARD_PACK for nb in selected)
+    with _private_files():
+        base.mkdir(parents=True, exist_ok=True)
+        with _folder_lock(base, name):
+            fault("report.after_lock")
+            _recover(base, name)
+            _recover_others(base, name)
+            fault("report.after_recover")
+            final = base / name
+            earlier = _earlier_manifest(final) if only and final.is_dir() else None
+            make = formats
+            if earlier is not None:
+                if not board_in_run:  # the PDF and deck of the earlier board pack stay; nothing here remakes them
+                    make = tuple(f for f in formats if f == "html")
+                    warnings.extend(f"no {file}: the board pack was not part of this run, and the pack had none"
+                                    for fmt, file in zip(("pdf", "pptx"), BOARD_FILES)
+                                    if fmt in formats and not (final / file).exists())
+                else:
+                    warnings.extend(f"{file} was removed: it came with the earlier board pack; add {fmt} to "
+                                    "--formats to make it for the new one"
+                                    for fmt, file in zip(("pdf", "pptx"), BOARD_FILES)
+                                    if fmt not in formats and (final / file).exists())
+
+            chrome = find_chrome()
+            wants_chrome = [f for f in ("pdf", "pptx") if f in make]
+            missing_chrome = bool(wants_chrome) and chrome is None
+            if missing_chrome:
+                try:
+                    require_chrome(f"the {' and '.join(wants_chrome).upper()} export")
+                except ChromeMissing as exc:
+                    warnings.append(str(exc))
+                    say(f"warning: {exc}; writing HTML only")
+                make = tuple(f for f in make if f not in wants_chrome)
+
+            build = base / f".{name}.building-{os.getpid()}"
+            (build / "notebooks").mkdir(parents=True)
+            try:
+                fault("report.after_build_folder")
+                if earlier is not None:
+                    _seed(build, final, _remade_files(selected, board_in_run))
+                    fault("report.after_seed")
+                manifest = _build(build, selected, nb_params, make, jobs, cell_timeout, resolved, hospital, fp,
+                                  chrome, say, warnings)
+                run["generated_at"] = dt.datetime.now().isoformat(timespec="seconds")
+                fresh = [{**e, "run": run} for e in manifest["notebooks"]]
+                kept = []
+                if earlier is not None:
+                    made = {e["source"] for e in fresh}
+                    kept = [{**e, "run": e.get("run") or _run_record(earlier)} for e in earlier["notebooks"]
+                            if e["source"] not in made and (build / e["html"]).is_file()]
+                board_files = {}
+                for file in BOARD_FILES:
+                    if (build / file).exists():
+                        board_files[file] = run if earlier is None or board_in_run else (
+                            (earlier.get("board_files") or {}).get(file) or _run_record(earlier))
+                mixed = _mixed_run_warnings(name, run, [(e["name"], e["run"]) for e in kept]
+                                            + [(f, r) for f, r in board_files.items() if r is not run])
+                warnings.extend(mixed)
+                manifest.update({
+                    **run, "notebooks": sorted(fresh + kept, key=lambda e: e["source"]), "board_files": board_files,
+                    "mixed_runs": bool(mixed), "as_of": as_of.isoformat(), "hospital": hospital,
+                    "versions": _versions(), "jobs": jobs, "formats": list(make), "warnings": warnings,
+                })
+                manifest["seconds"] = round(time.perf_counter() - run_started, 2)
+                extras = [(label, href, what) for label, href, what in (
+                    ("Board pack (PDF)", "board_pack.pdf", "about ten pages for the board"),
+                    ("Board deck (PowerPoint)", "board_deck.pptx", "the scorecard, one slide per area, the portfolio"),
+                    ("Board pack (HTML)", f"{BOARD_PACK}.html", "the same pack, interactive charts"),
+                ) if (build / href).exists()]
+                fault("report.before_index")
+                write_index(build, hospital=hospital,
+                            period=f"{resolved.label} ({resolved.start} to {resolved.last_day})",
+                            generated=run["generated_at"], entries=manifest["notebooks"], extras=extras,
+                            warnings=warnings + [f"{e['source']}: {w}" for e in kept for w in e.get("warnings", [])])
+                fault("report.after_index")
+                manifest["files"] = {str(p.relative_to(build)): _sha256(p) for p in sorted(build.rglob("*"))
+                                     if p.is_file()}
+                (build / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+                fault("report.after_manifest")
+                _restrict(build)
+                fault("report.after_restrict")
+            except BaseException:
+                failed = base / f".{name}.failed"
+                shutil.rmtree(failed, ignore_errors=True)
+                if build.exists():
+                    build.rename(failed)  # kept for a look at the executed notebooks until the next run starts
+                raise
+            aside = base / f".{name}.previous-{os.getpid()}"
+            fault("report.before_swap")
+            if final.exists():
+                final.rename(aside)
+                fault("report.after_aside")  # a kill here is undone by the next run's _recover
+            build.rename(final)
+            fault("report.after_swap")
+            shutil.rmtree(aside, ignore_errors=True)
+            fault("report.after_cleanup")
     if missing_chrome:
         say(f"wrote {final} (HTML only: no Chrome/Chromium for {', '.join(wants_chrome)})")
         raise ChromeMissing(warnings[0] + f"; the HTML reports are in {final}")
@@ -361,8 +594,10 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
     part failed. The notebooks run longest first, so that the processes finish together; the deck (which reuses
     the board pack's sections) and the PDF (printed from its HTML) go next in the queue when the board pack is
     done."""
-    common = {"out_dir": str(build), "parameters": nb_params, "timeout": cell_timeout, "hospital": hospital,
-              "period": f"{period.label} ({period.start} to {period.last_day})", "fingerprint": fp}
+    # nbclient takes whole seconds only
+    common = {"out_dir": str(build), "parameters": nb_params, "timeout": math.ceil(cell_timeout),
+              "hospital": hospital, "period": f"{period.label} ({period.start} to {period.last_day})",
+              "fingerprint": fp}
     tasks = [(_execute, {**common, "source": str(nb)}) for nb in sorted(selected, key=_expected_cost)]
     board = next((job for _, job in tasks if notebook_key(Path(job["source"])) == BOARD_PACK), None)
     after_board = []
@@ -387,7 +622,7 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
     say(f"running {' and '.join(parts)} for {period.label} with {jobs} process(es)")
     log = build / "kernels.log"
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_quiet_worker, initargs=(str(log),)) as pool:
+                             initializer=_worker_start, initargs=(str(log), os.getpid())) as pool:
         queue, pending = list(tasks), set()  # fed one at a time, so that what follows the board pack goes next
         while queue or pending:
             while queue and len(pending) < jobs and not errors:
@@ -396,15 +631,21 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                r = fut.result()
+                try:
+                    r = fut.result()
+                except BrokenProcessPool as exc:  # a worker was killed (the OOM killer, a kill -9): say so
+                    r = {"name": "a report process", "seconds": 0.0,
+                         "error": f"a report process died ({_first_line(exc) or 'killed'}); see kernels.log"}
                 results.append(r)
                 state = f"failed: {r['error']}" if r["error"] else "done"
                 say(f"[{len(results)}/{total}] {r['name']} {state} ({r['seconds']:.1f} s)")
                 if r["error"]:
                     errors.append(r["error"])
                     queue.clear()
-                elif r["name"] == BOARD_PACK:
-                    queue[:0] = after_board
+                else:
+                    fault("report.after_notebook")
+                    if r["name"] == BOARD_PACK:
+                        queue[:0] = after_board
     (build / DECK_INPUTS_FILE).unlink(missing_ok=True)
     if errors:
         raise ReportError(f"{errors[0]}{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}; the previous "
