@@ -133,6 +133,15 @@ def resolve_period(
     year through ``today``. With neither a label nor dates, the period is ``last-12-months``.
     """
     today = today or dt.date.today()
+    try:
+        return _resolved(con, text, start, end, today)
+    except (ValueError, OverflowError) as exc:  # date arithmetic past year 9999 (or before year 1)
+        raise UsageError(f"period {text or 'last-12-months'} as of {today} runs outside the calendar ({exc}); "
+                         "give --as-of, --start and --end between 1900 and 2199") from None
+
+
+def _resolved(con: duckdb.DuckDBPyConnection, text: str | None, start: dt.date | None, end: dt.date | None,
+              today: dt.date) -> Period:
     if text and (start or end):
         raise UsageError("give either a period label or --start/--end, not both")
     if start or end:

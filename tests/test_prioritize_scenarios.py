@@ -133,7 +133,7 @@ def test_more_than_four_scenarios_or_repeated_names_are_refused(tmp_path):
     one = _write(tmp_path, "one.yaml", "budget_scale: 0.9\n")
     with pytest.raises(UsageError, match="must differ .*: one"):
         load_scenarios([one, one])
-    with pytest.raises(UsageError, match="cannot read it"):
+    with pytest.raises(UsageError, match="cannot read scenario file .*nope.yaml: no such file"):
         load_scenarios([tmp_path / "nope.yaml"])
 
 

@@ -18,8 +18,12 @@ from hitplan.periods import add_months, fiscal_year_of, fiscal_year_start_month
 def _default_config() -> dict[str, Any]:
     import yaml
 
+    from hitplan.config import refuse_non_finite
+
     text = resources.files("hitplan.forecast").joinpath("config.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    cfg = yaml.safe_load(text)
+    refuse_non_finite(cfg, "hitplan/forecast/config.yaml")  # an edited copy with .nan must not pass as a setting
+    return cfg
 
 
 def load_config() -> dict[str, Any]:

@@ -28,8 +28,12 @@ STATUSES = ("on target", "watch", "off target")
 
 @lru_cache(maxsize=1)
 def _default_config() -> dict[str, Any]:
+    from hitplan.config import refuse_non_finite
+
     text = resources.files("hitplan.kpi").joinpath("config.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    cfg = yaml.safe_load(text)
+    refuse_non_finite(cfg, "hitplan/kpi/config.yaml")  # an edited copy with .nan must not pass as a threshold
+    return cfg
 
 
 def load_config() -> dict[str, Any]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from hitplan import config
 from hitplan.errors import UsageError
 
 DIRECTIONS = ("benefit", "cost")
@@ -66,15 +68,34 @@ def _default_text() -> str:
     return resources.files("hitplan.prioritize").joinpath("criteria.yaml").read_text(encoding="utf-8")
 
 
-def load_criteria(path: str | Path | None = None, weights: Mapping[str, float] | None = None) -> Criteria:
-    """The criteria in ``path`` (default: the shipped criteria.yaml), optionally with ``weights`` set directly."""
-    text = Path(path).read_text(encoding="utf-8") if path is not None else _default_text()
-    spec = (yaml.safe_load(text) or {}).get("criteria")
+@lru_cache(maxsize=1)
+def known_criteria() -> tuple[str, ...]:
+    """The criteria hitplan computes evidence for: those of the shipped criteria.yaml, in its order."""
+    return tuple(yaml.safe_load(_default_text())["criteria"])
+
+
+def load_criteria(path: str | Path | None = None, weights: Mapping[str, float] | None = None, *,
+                  known: tuple[str, ...] | None = None) -> Criteria:
+    """The criteria in ``path`` (default: the shipped criteria.yaml), optionally with ``weights`` set directly;
+    with ``known`` (e.g. ``known_criteria()``, those the store has evidence for) any other name is refused."""
+    where = f"criteria file {path}" if path is not None else "criteria.yaml"
+    doc = config.read_yaml(path, "criteria file") if path is not None else yaml.safe_load(_default_text())
+    spec = doc.get("criteria") if isinstance(doc, dict) else None
     if not isinstance(spec, dict) or not spec:
-        raise UsageError(f"{path or 'criteria.yaml'}: expected a 'criteria' mapping of name -> direction, weight")
+        raise UsageError(f"{where}: expected a 'criteria' mapping of name -> direction and weight; start from "
+                         "hitplan/prioritize/criteria.yaml")
+    unknown = [str(n) for n in spec if known is not None and n not in known]
+    if unknown:
+        raise UsageError(f"{where}: unknown criterion {unknown[0]!r}; use {', '.join(known)}")
+    for name, v in spec.items():
+        if not isinstance(v, dict) or "direction" not in v or "weight" not in v:
+            raise UsageError(f"{where}: criterion {name} needs a direction (benefit or cost) and a weight")
+        if isinstance(v["weight"], bool) or not isinstance(v["weight"], (int, float)):
+            raise UsageError(f"{where}: {name}.weight {v['weight']!r} is not a number; give a weight like 0.15 "
+                             "(the weights summing to 1)")
     try:
         crit = Criteria(tuple(spec), tuple(v["direction"] for v in spec.values()),
                         tuple(float(v["weight"]) for v in spec.values()))
-    except (KeyError, TypeError) as err:
-        raise UsageError(f"{path or 'criteria.yaml'}: each criterion needs a direction and a weight ({err})") from err
+    except UsageError as err:
+        raise UsageError(f"{where}: {err}") from None
     return crit.with_weights(weights) if weights is not None else crit

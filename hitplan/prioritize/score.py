@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from hitplan import config
 from hitplan.errors import UsageError
 from hitplan.periods import Period, fiscal_year_start, fiscal_year_start_month
-from hitplan.prioritize.criteria import Criteria, load_criteria
+from hitplan.prioritize.criteria import Criteria, known_criteria, load_criteria
 from hitplan.prioritize.evidence import initiative_evidence
 from hitplan.prioritize.methods import contributions, normalized, rank, topsis, weighted_sum
 from hitplan.prioritize.portfolio import (
@@ -96,14 +97,12 @@ def _urgency(norm: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
 
 def load_budgets(path: Path) -> pd.DataFrame:
     """Budgets per fiscal year from a YAML file ({FY2028: {capex: .., opex: .., hours: ..}, ...}), in order."""
+    spec = config.read_yaml(path, "budgets file")
+    years = spec.get("budgets", spec) if isinstance(spec, dict) else spec
     try:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"cannot read budgets file {path}: {exc}") from exc
-    years = spec.get("budgets", spec)
-    bad = [k for k in years if not re.fullmatch(r"FY\d{4}", str(k))]
-    if bad or not years:
-        raise UsageError(f"budgets file {path}: give fiscal years like FY2028 with capex, opex and hours (got {bad or 'nothing'})")
+        years = _budget_years(years)
+    except UsageError as err:
+        raise UsageError(f"budgets file {path}: {err}") from None
     frame = pd.DataFrame.from_dict(years, orient="index")
     return frame.loc[sorted(frame.index)]
 
@@ -208,7 +207,7 @@ def _scenario(name: str, spec, path: Path) -> Scenario:
     try:
         budgets = None
         if "budgets" in spec:
-            budgets = budget_frame(_budget_years(spec["budgets"], where))
+            budgets = budget_frame(_budget_years(spec["budgets"], "budgets."))
         elif "budget_file" in spec:
             budgets = load_budgets(path.parent / str(spec["budget_file"]))
         scale = spec.get("budget_scale", {})
@@ -222,9 +221,13 @@ def _scenario(name: str, spec, path: Path) -> Scenario:
         if "weights" in spec:
             if not isinstance(spec["weights"], dict):
                 raise UsageError("weights must map each criterion to its weight")
+            bad = [k for k, v in spec["weights"].items() if isinstance(v, bool) or not isinstance(v, (int, float))]
+            if bad:
+                raise UsageError(f"weights.{bad[0]} {spec['weights'][bad[0]]!r} is not a number; give weights like "
+                                 "0.15, summing to 1")
             criteria = load_criteria(weights={k: float(v) for k, v in spec["weights"].items()})
         elif "criteria" in spec:
-            criteria = load_criteria(path.parent / str(spec["criteria"]))
+            criteria = load_criteria(path.parent / str(spec["criteria"]), known=known_criteria())
         method = spec.get("method")
         if method is not None and method not in METHODS:
             raise UsageError(f"unknown method {method!r}; use {', '.join(METHODS)}")
@@ -239,9 +242,27 @@ def _scenario(name: str, spec, path: Path) -> Scenario:
                     criteria, method, tuple(map(str, ids["force_in"])), tuple(map(str, ids["force_out"])), str(path))
 
 
-def _budget_years(years, where: str) -> dict:
+def _budget_years(years, key: str = "") -> dict:
+    """The budgets per fiscal year, checked: FY keys, each a mapping of resource to a finite amount >= 0 or empty
+    (no limit); ``key`` names where they sit in the file, for messages."""
     if not isinstance(years, dict) or not years or any(not re.fullmatch(r"FY\d{4}", str(k)) for k in years):
-        raise UsageError("budgets: give fiscal years like FY2028 with capex, opex and hours")
+        raise UsageError((f"{key.rstrip('.')}: " if key else "") + "give fiscal years like FY2028, each with capex, "
+                         "opex and hours")
+    for fy, amounts in years.items():
+        if not isinstance(amounts, dict):
+            raise UsageError(f"{key}{fy} must map capex, opex and hours to amounts, e.g. {{capex: 2500000, "
+                             "opex: 400000, hours: 8000}")
+        for resource, amount in amounts.items():
+            if resource not in RESOURCES:
+                raise UsageError(f"{key}{fy}.{resource} is not a budget; use {', '.join(RESOURCES)}")
+            if amount is None:
+                continue  # empty: no limit
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+                raise UsageError(f"{key}{fy}.{resource} {amount!r} is not a number; write it as digits, e.g. "
+                                 "2500000 (or leave it empty for no limit)")
+            if not np.isfinite(amount) or amount < 0:
+                raise UsageError(f"{key}{fy}.{resource} is {amount}; give a finite amount >= 0 (or leave it "
+                                 "empty for no limit)")
     return {str(k): v for k, v in sorted(years.items())}
 
 
@@ -249,12 +270,7 @@ def load_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
     """The scenarios in the given YAML files, in order (at most MAX_SCENARIOS in all; names must differ)."""
     out: list[Scenario] = []
     for p in map(Path, paths):
-        try:
-            spec = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except OSError as err:
-            raise UsageError(f"scenario file {p}: cannot read it ({err.strerror}); check the path") from None
-        except yaml.YAMLError as err:
-            raise UsageError(f"scenario file {p}: not valid YAML ({str(err).splitlines()[0]}); fix the syntax") from None
+        spec = config.read_yaml(p, "scenario file")
         if isinstance(spec, dict) and "scenarios" in spec:
             if set(spec) != {"scenarios"} or not isinstance(spec["scenarios"], dict) or not spec["scenarios"]:
                 raise UsageError(f"scenario file {p}: 'scenarios' must be the only top-level key and map each "

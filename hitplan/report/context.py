@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from hitplan import config
 from hitplan.errors import UsageError
@@ -69,17 +68,47 @@ def load_kpi_config(path: str | Path | None = None) -> dict[str, Any]:
     cfg = load_config()
     if path is None or path == "":
         return cfg
-    try:
-        own = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"cannot read KPI configuration {path}: {exc}") from exc
-    unknown = sorted(set(own) - set(cfg))
+    where = f"KPI configuration {path}"
+    own = config.read_yaml(path, "KPI configuration") or {}
+    if not isinstance(own, dict):
+        raise UsageError(f"{where}: expected areas mapping figures to values, e.g. support: {{reopen_rate_pct: "
+                         "{watch: 5, off_target: 10}}; start from hitplan/kpi/config.yaml")
+    unknown = sorted(str(a) for a in set(own) - set(cfg))
     if unknown:
-        raise UsageError(f"KPI configuration {path}: unknown areas {unknown}; areas: {', '.join(cfg)}")
+        raise UsageError(f"{where}: unknown areas {unknown}; areas: {', '.join(cfg)}")
     for area, figures in own.items():
+        if not isinstance(figures or {}, dict):
+            raise UsageError(f"{where}: {area} must map figure names to values; see hitplan/kpi/config.yaml")
         for name, spec in (figures or {}).items():
-            cfg[area][name] = copy.deepcopy(spec) if isinstance(spec, dict) and "value" in spec else {"value": spec}
+            if name not in cfg[area]:
+                raise UsageError(f"{where}: {area}.{name} is not a figure of {area}; figures: {', '.join(cfg[area])}")
+            given = copy.deepcopy(spec) if isinstance(spec, dict) and "value" in spec else {"value": spec}
+            _check_like(given["value"], cfg[area][name]["value"], where, f"{area}.{name}")
+            cfg[area][name] = given
     return cfg
+
+
+def _check_like(given: Any, shipped: Any, where: str, key: str) -> None:
+    """Refuse (UsageError naming the key) a figure whose shape differs from the shipped one: a number for a number,
+    a mapping with the same keys for a mapping, a list of numbers for a list."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if number(shipped):
+        if not number(given):
+            raise UsageError(f"{where}: {key} {given!r} is not a number; give one like the shipped {shipped!r}")
+    elif isinstance(shipped, dict):
+        if not isinstance(given, dict) or set(map(str, given)) != set(map(str, shipped)):
+            raise UsageError(f"{where}: {key} must give {', '.join(map(str, shipped))} (as the shipped "
+                             "hitplan/kpi/config.yaml does)")
+        by_text = {str(k): v for k, v in shipped.items()}
+        for k, v in given.items():
+            _check_like(v, by_text[str(k)], where, f"{key}.{k}")
+    elif isinstance(shipped, list):
+        if not isinstance(given, list) or not given or not all(number(v) for v in given):
+            raise UsageError(f"{where}: {key} must be a list of numbers like the shipped {shipped!r}")
+    elif isinstance(shipped, str) and not isinstance(given, str):
+        raise UsageError(f"{where}: {key} {given!r} must be text like the shipped {shipped!r}")
 
 
 def _package_file(name: str) -> Path:
