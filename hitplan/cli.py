@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,11 +22,12 @@ EXIT_CODES = """exit codes:
   1  unexpected error (a bug: rerun with --debug and report the traceback)
   2  usage error (unknown command, feed, profile or option)
   3  input error (a file cannot be loaded: not a table, missing columns, unreadable)
-  4  store error (missing, locked by another writer, or of another schema version)
+  4  store error (missing, damaged, locked by another writer, of another schema version, or its pseudonymization
+     key missing or different: see `hitplan key --help`)
   5  Chrome/Chromium missing (needed for images and PDF: apt-get install chromium, or plotly_get_chrome)
   6  report failed (a notebook or an export; the previous report is left as it was)
   7  another report run is writing the same report folder
-  130 interrupted (Ctrl-C); the store is left as it was"""
+  130 interrupted (Ctrl-C): the load in progress is rolled back; files loaded before are kept and named"""
 
 
 def _progress(quiet: bool):
@@ -35,11 +40,47 @@ def _progress(quiet: bool):
     return say
 
 
+# Dates given on the command line; periods reach a year or more beyond them, so both ends stay well inside
+# the calendar Python and DuckDB can compute.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside {DATE_RANGE[0]} .. {DATE_RANGE[1]}; give a date in "
+                                         "that range")
+    return day
+
+
+def _positive(kind: type, most: float | None = None):
+    """An argparse type reading a finite number of ``kind`` above 0 (and at most ``most``)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+        if not math.isfinite(value) or value <= 0 or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{text!r} must be above 0" + (f" and at most {most:g}" if most else ""))
+        return value
+
+    return parse
+
+
+def _refuse_store_paths(out: Path, store: Path) -> None:
+    """Refuse (UsageError) an --out that is the store, its write-ahead log, its spill folder or its snapshots."""
+    from hitplan.store import spill_dir
+    from hitplan.store.snapshot import SNAPSHOT_DIR
+
+    target, s = out.expanduser().resolve(), store.expanduser().resolve()
+    snapshots = s.parent / SNAPSHOT_DIR
+    if target in (s, Path(f"{s}.wal"), spill_dir(s)) or target == snapshots or snapshots in target.parents:
+        raise UsageError(f"--out {out} would overwrite the store {store} (its file, log or snapshots); "
+                         "give --out another path")
 
 
 def _store_path(args) -> Path:
@@ -68,12 +109,14 @@ def _print_results(results, fmt: str) -> None:
         if r.status == "skipped":
             print(f"{name} -> {r.feed}: skipped")
         else:
+            # The identity every load keeps, spelled out: nothing read goes uncounted.
+            read = f"{r.rows_read:,} read" + (f" + {r.rows_split:,} split from lists" if r.rows_split else "")
             print(
-                f"{name} -> {r.feed} ({r.profile}): {r.rows_read:,} read, {r.rows_loaded:,} loaded "
-                f"({r.rows_replaced:,} replaced earlier rows"
-                + (f", {r.rows_merged:,} folded into a row with the same key" if r.rows_merged else "")
-                + f"), {r.rows_rejected:,} rejected  [load {r.load_id}, {r.seconds:.1f} s]"
+                f"{name} -> {r.feed} ({r.profile}): {read} = {r.rows_loaded:,} loaded + {r.rows_merged:,} merged + "
+                f"{r.rows_rejected:,} rejected + {r.rows_skipped:,} skipped  [load {r.load_id}, {r.seconds:.1f} s]"
             )
+            if r.rows_replaced:
+                print(f"  {r.rows_replaced:,} replaced earlier rows with the same key")
         for w in r.warnings:
             print(f"  note: {w}")
         if r.rows_rejected:
@@ -87,6 +130,8 @@ def cmd_ingest(args) -> int:
     say = _progress(args.quiet or args.format == "json")
     results, failures = [], []
     with store.writing(_store_path(args)) as con:
+        first_new = int(store.scalar(con, "select coalesce(max(load_id), 0) + 1 from load_log"))
+        _INTERRUPT_NOTE["text"] = "each file loads whole or not at all, and none of these was loaded"
         for f in args.files:
             try:
                 results.append(
@@ -94,9 +139,16 @@ def cmd_ingest(args) -> int:
                                 ignore_extra=args.ignore_extra, date_order=args.date_order,
                                 scan_date=args.scan_date, rules=args.rules, progress=say)
                 )
+                if _INTERRUPTS:
+                    raise KeyboardInterrupt
             except UsageError:
                 raise
-            except HitplanError as exc:
+            except (HitplanError, KeyboardInterrupt) as exc:
+                if _INTERRUPTS or isinstance(exc, KeyboardInterrupt):
+                    # Ctrl-C may land after a file's commit (while the store checkpoints, say): say what was kept.
+                    _INTERRUPT_NOTE["text"] = _kept_loads(con, first_new)
+                    raise KeyboardInterrupt from exc
+                _raise_if_store_damaged(exc, _store_path(args))
                 failures.append(exc)
                 if args.format == "json":
                     print(json.dumps({"feed": args.feed, "file": f, "error": str(exc)}))
@@ -106,11 +158,45 @@ def cmd_ingest(args) -> int:
     return max((e.exit_code for e in failures), default=0)
 
 
+def _kept_loads(con, first_new: int) -> str:
+    """What an interrupted ingest kept: the loads it committed (each whole), for the interrupt message."""
+    try:
+        rows = con.execute("select load_id, file_name from load_log where load_id >= ? order by load_id",
+                           [first_new]).fetchall()
+    except Exception:  # noqa: BLE001 - the store could not be asked; say what is certain
+        return "each file loads whole or not at all: `hitplan status` shows the last loads"
+    if not rows:
+        return "each file loads whole or not at all, and none of these was loaded"
+    kept = ", ".join(f"{name} (load {n})" for n, name in rows)
+    return f"each file loads whole or not at all; loaded before the interrupt and kept: {kept}"
+
+
+def _raise_if_store_damaged(exc: BaseException, path: Path) -> None:
+    """Raise "store damaged" when a load failed because the store, not the input file, could not be read."""
+    import duckdb
+
+    from hitplan.store import damage_error
+
+    cause = exc.__cause__
+    if isinstance(cause, duckdb.Error):
+        damage = damage_error(path, str(cause))
+        if damage is not None:
+            raise damage from exc
+
+
 def cmd_synth(args) -> int:
+    from hitplan.pipeline import DEMO_MARKER, check_synthetic_folder
     from hitplan.synth import generate
 
+    out = Path(args.out)
+    _refuse_store_paths(out, _store_path(args))
+    check_synthetic_folder(out, replaced=False)
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / DEMO_MARKER).exists():
+        (out / DEMO_MARKER).write_text("written by hitplan synth; hitplan may write into this folder again\n",
+                                       encoding="utf-8")
     try:
-        truth = generate(Path(args.out), seed=args.seed, scale=args.scale, start=args.start, end=args.end,
+        truth = generate(out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
                          progress=_progress(args.quiet))
     except ValueError as exc:  # the generator's word on its arguments
         raise UsageError(str(exc)) from exc
@@ -124,9 +210,10 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out) if args.out else config.demo_dir()
     path = _store_path(args)
+    _refuse_store_paths(out, path)
     say = _progress(args.quiet)
     try:
-        results = build_demo(out, path, seed=args.seed, scale=args.scale, progress=say)
+        results = build_demo(out, path, seed=args.seed, scale=args.scale, replace=args.replace, progress=say)
     except ValueError as exc:  # the generator's word on its arguments
         raise UsageError(str(exc)) from exc
     rows = sum(r.rows_loaded for r in results)
@@ -173,16 +260,25 @@ def cmd_status(args) -> int:
 
 def cmd_rejects(args) -> int:
     from hitplan import store
-    from hitplan.ingest.rejects import rejected_rows, write_rejects_csv
+    from hitplan.ingest.rejects import rejected_rows
 
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        _refuse_store_paths(out, _store_path(args))
+        if out.is_dir():
+            raise UsageError(f"--out {out} is a folder; give a file name, e.g. {out / 'rejects.csv'}")
+        if not out.parent.is_dir():
+            raise UsageError(f"--out {out}: folder {out.parent} does not exist; create it or give another path")
+        if out.exists() and not args.force:
+            raise UsageError(f"--out {out} already exists; give a new file name, or add --force to replace it")
     con = store.connect(_store_path(args))
     try:
-        rows = rejected_rows(con, load_id=args.load, feed=args.feed, limit=None if args.out else args.limit)
+        rows = rejected_rows(con, load_id=args.load, feed=args.feed, limit=None if out else args.limit)
     finally:
         con.close()
-    if args.out:
-        write_rejects_csv(rows, Path(args.out))
-        print(f"wrote {len(rows):,} rejected rows to {args.out}")
+    if out is not None:
+        _write_rejects(rows, out, replace=args.force)
+        print(f"wrote {len(rows):,} rejected rows to {out}")
         return 0
     if not rows:
         print("no rejected rows")
@@ -192,6 +288,37 @@ def cmd_rejects(args) -> int:
     if len(rows) == args.limit:
         print(f"(first {args.limit}; --limit N for more, --out FILE.csv for all with the file's values)")
     return 0
+
+
+def _write_rejects(rows: list[dict], out: Path, *, replace: bool) -> None:
+    """Write the rejects CSV, readable by its owner only (it holds the files' raw rows), never over a file that
+    exists unless ``replace``."""
+    import tempfile
+
+    from hitplan.ingest.rejects import write_rejects_csv
+
+    exists = UsageError(f"--out {out} already exists; give a new file name, or add --force to replace it")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)  # mode 0600
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write into {out.parent} ({exc.strerror}); give another path") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write_rejects_csv(rows, tmp)
+        if replace:
+            os.replace(tmp, out)
+            return
+        try:
+            os.link(tmp, out)  # refuses a file that appeared since the check, where a rename would replace it
+        except FileExistsError:
+            raise exists from None
+        except OSError:  # a file system without hard links
+            if out.exists():
+                raise exists from None
+            os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def cmd_schema(args) -> int:
@@ -314,6 +441,7 @@ def cmd_score(args) -> int:
     from hitplan import store
     from hitplan.periods import resolve_period
     from hitplan.prioritize import load_criteria
+    from hitplan.prioritize.criteria import known_criteria
     from hitplan.prioritize.evidence import initiative_evidence
     from hitplan.prioritize.score import (
         funded_portfolio, load_budgets, load_scenarios, ranked_initiatives, scenario_comparison,
@@ -322,17 +450,18 @@ def cmd_score(args) -> int:
     if args.scenario and not args.budget:
         raise UsageError("--scenario compares funded portfolios: give the base budgets with --budget FILE "
                          "(see hitplan/prioritize/budget_example.yaml)")
+    # Every settings file is read before the store, so a mistake in one is reported whatever the store holds.
     scenarios = load_scenarios(args.scenario) if args.scenario else []
+    criteria = load_criteria(args.weights, known=known_criteria())
+    budgets = load_budgets(Path(args.budget)) if args.budget else None
     con = store.connect(_store_path(args))
     try:
         period = _period(con, args)
-        criteria = load_criteria(args.weights)
         evidence, _ = initiative_evidence(con, period)
         ranking = ranked_initiatives(con, period, criteria, method=args.method, samples=args.samples, seed=args.seed,
                                      evidence=evidence)
         portfolio = comparison = None
-        if args.budget and not ranking.empty:
-            budgets = load_budgets(Path(args.budget))
+        if budgets is not None and not ranking.empty:
             portfolio = funded_portfolio(con, ranking, budgets, time_limit=args.time_limit)
             if scenarios:
                 comparison = scenario_comparison(con, period, criteria, budgets, scenarios, method=args.method,
@@ -408,8 +537,23 @@ def _param(text: str) -> tuple[str, str]:
 
 
 def cmd_report(args) -> int:
+    from hitplan.prioritize import load_criteria
+    from hitplan.prioritize.criteria import known_criteria
+    from hitplan.prioritize.score import load_budgets
+    from hitplan.report.context import load_kpi_config
     from hitplan.report.run import FORMATS, run_report
 
+    if args.out:
+        _refuse_store_paths(Path(args.out), _store_path(args))
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise UsageError(f"--out {args.out} is a file; give the folder the period folders go into")
+    # Settings files are checked here, so a mistake in one is one line before any notebook starts.
+    if args.kpi_config:
+        load_kpi_config(args.kpi_config)
+    if args.weights:
+        load_criteria(args.weights, known=known_criteria())
+    if args.budget:
+        load_budgets(Path(args.budget))
     params = dict(args.param or [])
     for key in ("hospital", "kpi_config", "weights", "budget"):
         value = getattr(args, key)
@@ -563,6 +707,74 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_key(args) -> int:
+    import os
+
+    from hitplan import store
+    from hitplan.errors import PseudonymKeyError
+    from hitplan.ingest import pseudonymize as pz
+
+    path = _store_path(args)
+
+    def recorded():
+        # Only show and import look at the store: export must work even when the store is locked or damaged.
+        if not path.exists():
+            return None
+        con = store.connect(path)
+        try:
+            return pz.recorded_fingerprint(con)
+        finally:
+            con.close()
+
+    if args.key_action == "export":
+        fp = pz.export_key(Path(args.file))
+        print(f"wrote the pseudonymization key (fingerprint {fp}) from {pz.key_location()} to {args.file}, "
+              "readable by you only; keep it apart from the store (a password manager or a safe)")
+        return 0
+    if args.key_action == "import":
+        key = pz.key_in_file(Path(args.file))
+        fp, rec = pz.fingerprint(key), recorded()
+        if rec is not None and rec.fingerprint != fp:
+            raise PseudonymKeyError(
+                f"{args.file} holds a key of fingerprint {fp}, but the data in store {path} was pseudonymized with "
+                f"fingerprint {rec.fingerprint} (recorded {rec.recorded_at}); nothing was installed: import the "
+                "backup of that key, or pass --store for the store this key belongs to"
+            )
+        done = pz.install_key(key, replace=args.replace)
+        print(f"installed the key (fingerprint {fp}) at {done.path}" if done.changed
+              else f"the key (fingerprint {fp}) is already installed at {done.path}")
+        if done.previous:
+            print(f"the key it replaced (fingerprint {done.previous_fingerprint}) is kept at {done.previous}")
+        if rec is not None:
+            print(f"it matches store {path} (recorded {rec.recorded_at}): loads will use it")
+        elif path.exists():
+            print(f"store {path} has no key fingerprint yet: its next load records this key's")
+        else:
+            print(f"no store at {path} to check it against")
+        if os.environ.get(config.ENV_KEY):
+            print(f"note: ${config.ENV_KEY} is set and is used instead of the key file; unset it to use this key")
+        return 0
+    key = pz.existing_key()
+    rec = recorded()
+    print(f"key:          {pz.key_location()}" if key is not None
+          else f"key:          none at {config.key_file()} (a new store's first load makes one)")
+    print(f"fingerprint:  {pz.fingerprint(key) if key is not None else '-'}")
+    if not path.exists():
+        print(f"store:        none at {path}")
+    elif rec is None:
+        print(f"store:        {path} has no key fingerprint yet: its next load records the key's")
+    else:
+        ok = key is not None and pz.fingerprint(key) == rec.fingerprint
+        verdict = ("matches: loads use this key" if ok else
+                   f"{'DOES NOT MATCH' if key is not None else 'no key found'}: loads are refused; restore the "
+                   "store's key with `hitplan key import BACKUP`")
+        print(f"store:        {path} was pseudonymized with fingerprint {rec.fingerprint} "
+              f"(recorded {rec.recorded_at}): {verdict}")
+        if not ok:
+            return PseudonymKeyError.exit_code
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hitplan.schema import feeds
 
@@ -622,7 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
              "with planted situations the analyses must find (ground_truth.json).")
     sp.add_argument("--out", required=True, metavar="DIR", help="folder to write the files to")
     sp.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    sp.add_argument("--scale", type=float, default=1.0, help="volume multiplier, e.g. 0.1 or 100 (default 1)")
+    sp.add_argument("--scale", type=_positive(float), default=1.0, help="volume multiplier, e.g. 0.1 or 100 (default 1)")
     sp.add_argument("--start", type=_date, default=dt.date(2023, 10, 1), help="first day (default 2023-10-01)")
     sp.add_argument("--end", type=_date, default=dt.date(2026, 9, 30), help="last day (default 2026-09-30)")
 
@@ -630,8 +842,11 @@ def build_parser() -> argparse.ArgumentParser:
              "Write the synthetic hospital into data/demo/ and load it into a new store (replacing the store "
              "only when everything succeeded).")
     sp.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    sp.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1)")
-    sp.add_argument("--out", metavar="DIR", help="where the export files go (default data/demo)")
+    sp.add_argument("--scale", type=_positive(float), default=1.0, help="volume multiplier (default 1)")
+    sp.add_argument("--out", metavar="DIR", help="where the export files go (default data/demo): a new or empty "
+                                                 "folder, or one an earlier demo wrote")
+    sp.add_argument("--replace", action="store_true",
+                    help="replace the store even when it holds loads other than a demo's (your own data)")
 
     sp = add("status", "list every feed: rows, date range, last load, rejects, link match rates", cmd_status)
     sp.add_argument("--format", choices=["text", "json"], default="text")
@@ -639,8 +854,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("rejects", "show rejected rows with their reasons", cmd_rejects)
     sp.add_argument("--load", type=int, metavar="N", help="only this load (see the ingest output)")
     sp.add_argument("--feed", metavar="FEED", help="only this feed")
-    sp.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
-    sp.add_argument("--out", metavar="FILE.csv", help="write all of them, with the raw rows, to a CSV file")
+    sp.add_argument("--limit", type=_positive(int), default=50, help="rows to print (default 50)")
+    sp.add_argument("--out", metavar="FILE.csv", help="write all of them, with the raw rows, to a new CSV file "
+                                                      "(readable by you only)")
+    sp.add_argument("--force", action="store_true", help="with --out: replace the file if it exists")
 
     from hitplan.kpi import AREAS
 
@@ -651,7 +868,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("area", metavar="AREA", choices=AREAS, help="one of: " + ", ".join(AREAS))
     _add_period_args(sp)
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    sp.add_argument("--limit", type=int, default=15, help="rows per KPI in the table format (default 15)")
+    sp.add_argument("--limit", type=_positive(int), default=15, help="rows per KPI in the table format (default 15)")
 
     sp = add("scorecard", "print the nine areas' statuses with the KPIs that drive them", cmd_scorecard,
              "One status per area (on target / watch / off target) with the two or three KPIs that drive it; "
@@ -674,9 +891,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--weights", metavar="FILE.yaml", help="criteria and weights (default hitplan/prioritize/criteria.yaml)")
     sp.add_argument("--method", choices=["weighted_sum", "topsis"], default="weighted_sum")
     sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year: capex, opex, hours")
-    sp.add_argument("--samples", type=int, default=2000, help="weight samples for the robustness figures (default 2000)")
+    sp.add_argument("--samples", type=_positive(int), default=2000, help="weight samples for the robustness figures (default 2000)")
     sp.add_argument("--seed", type=int, default=7, help="random seed of the weight samples (default 7)")
-    sp.add_argument("--time-limit", type=float, default=60.0, help="seconds the portfolio solver may take (default 60)")
+    sp.add_argument("--time-limit", type=_positive(float), default=60.0, help="seconds the portfolio solver may take (default 60)")
     sp.add_argument("--scenario", metavar="FILE.yaml", action="append", default=[],
                     help="what-if scenarios to compare with the base (repeatable, up to four scenarios in all; see "
                          "hitplan/prioritize/scenarios_example.yaml); needs --budget")
@@ -692,9 +909,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--only", metavar="NAMES", help="comma-separated reports to run, e.g. board_pack,security "
                                                     "(default: all)")
     sp.add_argument("--formats", metavar="LIST", help="comma-separated: html,pdf,pptx (default: all three)")
-    sp.add_argument("--jobs", type=int, default=2, help="notebooks run at once, in separate processes (default 2)")
+    sp.add_argument("--jobs", type=_positive(int), default=2, help="notebooks run at once, in separate processes (default 2)")
     sp.add_argument("--out", metavar="DIR", help="where the period folders go (default reports/)")
-    sp.add_argument("--cell-timeout", type=float, default=600.0, metavar="SECONDS",
+    sp.add_argument("--cell-timeout", type=_positive(float), default=600.0, metavar="SECONDS",
                     help="stop a notebook cell that runs longer than this (default 600)")
     sp.add_argument("--hospital", help="the hospital's name on the reports (default: from the hospital feed)")
     sp.add_argument("--kpi-config", metavar="FILE.yaml", help="KPI targets and thresholds (default "
@@ -712,43 +929,142 @@ def build_parser() -> argparse.ArgumentParser:
              "and reliability against the base rate). Forecasts use the data up to --as-of (default: the last "
              "day with incidents); anomalies and themes cover the period (default: the 12 months to --as-of).")
     _add_period_args(sp)
-    sp.add_argument("--horizon", type=int, default=4, help="quarters ahead, 1-8 (default 4)")
-    sp.add_argument("--themes", type=int, default=None, help="number of themes (default 10, forecast/config.yaml)")
+    sp.add_argument("--horizon", type=_positive(int, most=8), default=4, help="quarters ahead, 1-8 (default 4)")
+    sp.add_argument("--themes", type=_positive(int), default=None, help="number of themes (default 10, forecast/config.yaml)")
     sp.add_argument("--seed", type=int, default=7, help="random seed of the models (default 7)")
     sp.add_argument("--truth", metavar="ground_truth.json",
                     help="a synthetic hospital's ground truth, to print anomaly precision and recall")
-    sp.add_argument("--limit", type=int, default=15, help="rows per table in the table format (default 15)")
+    sp.add_argument("--limit", type=_positive(int), default=15, help="rows per table in the table format (default 15)")
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("schema", "print the feed reference (columns, types, rules) for bringing your own data", cmd_schema)
     sp.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
+    sp = add("key", "show, back up (export) or restore (import) the pseudonymization key", cmd_key,
+             "Personal identifiers are stored as keyed pseudonyms; the key lives outside the store, in "
+             f"${config.ENV_KEY_FILE} or ~/.config/hitplan/pseudonym.key (${config.ENV_KEY}, when set, is used "
+             "instead). The store records the key's fingerprint at its first load and refuses every load with "
+             "another key or none (exit 4), since its pseudonyms would match nothing stored. Back the key up with "
+             "`hitplan key export FILE`; restore it with `hitplan key import FILE`. No command prints the key.")
+    ksub = sp.add_subparsers(dest="key_action", metavar="ACTION", required=True)
+
+    def add_key_action(name: str, help_: str, description: str) -> argparse.ArgumentParser:
+        return ksub.add_parser(name, help=help_, description=description, parents=[sub_common],
+                               epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    add_key_action("show", "where the key is read from, its fingerprint, and whether the store's matches",
+                   "Print where the pseudonymization key is read from, its fingerprint (never the key) and "
+                   "whether it is the key the store's data was pseudonymized with. Exits 4 when the store "
+                   "recorded another key, or one while none is found: loads would be refused.")
+    kp = add_key_action("export", "write the key to a new file, to back it up",
+                        "Write the pseudonymization key to FILE (mode 0600; an existing file is never overwritten). "
+                        "Keep the copy apart from the store: whoever holds both can test names against pseudonyms.")
+    kp.add_argument("file", metavar="FILE", help="the backup file to write (must not exist)")
+    kp = add_key_action("import", "install a backed-up key as this machine's key file",
+                        "Install FILE (a file `hitplan key export` wrote) as the key file (mode 0600 in a 0700 "
+                        "folder), after checking it against the store's recorded fingerprint: a key of another "
+                        "store is refused. A different key already installed is replaced only with --replace, "
+                        "and kept beside the new one.")
+    kp.add_argument("file", metavar="FILE", help="the key backup to install")
+    kp.add_argument("--replace", action="store_true",
+                    help="replace a different key already installed (it is kept as <key file>.replaced-<time>)")
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+# After Ctrl-C a command has this long to unwind (roll back, remove its temporary files) before it is stopped
+# as a kill would stop it: a load commits whole or not at all, so the store is left as it was either way.
+INTERRUPT_GRACE_SECONDS = 5.0
+# What an interrupt leaves: a command that changes the store words it for its own case (ingest lists kept loads).
+_INTERRUPT_NOTE = {"text": "the store is left as it was"}
+_INTERRUPTS: list[float] = []  # when Ctrl-C came, for code that must not carry on after one
+
+
+def _interrupted() -> str:
+    return f"hitplan: interrupted; {_INTERRUPT_NOTE['text']}"
+
+
+def _exit_interrupted() -> None:
+    print(_interrupted(), file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def _catch_interrupts(state: dict):
+    """Install the Ctrl-C handler (the previous one is returned): it marks ``state`` and raises KeyboardInterrupt.
+
+    DuckDB turns the KeyboardInterrupt into its own error in a running query, and code may catch that; the mark
+    lets main() answer 130 whatever the error became, and a timer stops a command that does not end in time.
+    """
+
+    def on_sigint(_signum, _frame):
+        if state:
+            _exit_interrupted()  # a second Ctrl-C: stop now
+        _INTERRUPTS.append(time.monotonic())
+        state["timer"] = threading.Timer(INTERRUPT_GRACE_SECONDS, _exit_interrupted)
+        state["timer"].daemon = True
+        state["timer"].start()
+        raise KeyboardInterrupt
+
     try:
+        return signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread (hitplan called from a thread): Python's own handling stays
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    state: dict = {}
+    previous = _catch_interrupts(state)
+    args = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return args.func(args)
+    except KeyboardInterrupt:
+        print(_interrupted(), file=sys.stderr)
+        return 130
     except HitplanError as exc:
+        if state:  # an interrupt that a library reported as its own error
+            print(_interrupted(), file=sys.stderr)
+            return 130
         if args.debug:
             raise
         print(f"hitplan: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("hitplan: interrupted; the store is left as it was", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the one place an unexpected error becomes one line
-        if args.debug:
+        if state:  # DuckDB reports an interrupted query as "Query interrupted"
+            print(_interrupted(), file=sys.stderr)
+            return 130
+        damage = _store_damage(args, exc)
+        if damage is not None and not args.debug:
+            print(f"hitplan: error: {damage}", file=sys.stderr)
+            return damage.exit_code
+        if args is None or args.debug:
             raise
         print(f"hitplan: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
               file=sys.stderr)
         return 1
+    finally:
+        if state.get("timer"):
+            state["timer"].cancel()
+        _INTERRUPTS.clear()
+        _INTERRUPT_NOTE["text"] = "the store is left as it was"
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _store_damage(args, exc: Exception) -> HitplanError | None:
+    """The "store damaged" error when a query failed because the store file is damaged, else None."""
+    import duckdb
+
+    if args is None or not isinstance(exc, duckdb.Error):
+        return None
+    from hitplan.store import damage_error
+
+    return damage_error(_store_path(args), str(exc))
 
 
 if __name__ == "__main__":

@@ -145,3 +145,14 @@ def test_a_damaged_key_file_is_one_clear_line(tmp_path, store_path, cli):
     config.key_file().write_text("abc\n")
     code, _out, err = cli("ingest", "training", _training(tmp_path, 3))
     assert code == 4 and _one_line(err) and str(config.key_file()) in err and "hitplan key import" in err, err
+
+
+def test_a_first_load_that_fails_records_no_fingerprint(tmp_path, store_path, cli):
+    bad = tmp_path / "vendors.csv"
+    bad.write_text('vendor_id,name\nV1,"Acme\nV2,Other\n', encoding="utf-8")  # a quote that never closes
+    assert cli("ingest", "vendors", bad)[0] == 3
+    assert query(store_path, "select count(*) from key_fingerprint") == [(0,)]
+    good = tmp_path / "vendors2.csv"
+    good.write_text("vendor_id,name\nV1,Acme\n", encoding="utf-8")
+    assert cli("ingest", "vendors", good)[0] == 0
+    assert query(store_path, "select count(*) from key_fingerprint") == [(1,)]

@@ -1,16 +1,27 @@
-"""Loading one file into one feed: every row loaded or kept in rejects, all in one transaction."""
+"""Loading one file into one feed: every record counted, and loaded, merged, rejected or skipped, in one transaction.
+
+Every load keeps one identity, in the file's records: read = loaded + merged + rejected + skipped, where
+``read`` is counted by a reader independent of DuckDB's (source.py). A profile that splits a list in one cell
+into one row per item (Qualys' and Tenable's CVE lists) makes more rows than records; those extra rows are
+``rows_split``, and the identity reads read + split = loaded + merged + rejected + skipped.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hitplan import __version__
 from hitplan.errors import HitplanError, InputError, UsageError
+from hitplan.faults import fault
 from hitplan.ingest.profiles import (
     DATE_ORDERS,
     DERIVED,
@@ -20,12 +31,13 @@ from hitplan.ingest.profiles import (
     detect,
     template_sql,
     profile,
+    unused_notes,
     value_sql,
 )
-from hitplan.ingest.pseudonymize import hmac_pads, load_key
+from hitplan.ingest.pseudonymize import hmac_pads, pseudonym, pseudonym_sql, record_fingerprint, verified_key
 from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident, sql_string
 from hitplan.ingest.ledger_rules import TARGETS, load_rules, rule_columns
-from hitplan.ingest.validate import blank_is_null, checked_select
+from hitplan.ingest.validate import PSEUDONYM_FUNCTION, blank_is_null, checked_select
 from hitplan.schema import Column, Feed, feeds
 from hitplan.store import scalar
 
@@ -34,17 +46,19 @@ Progress = Callable[[str], None]
 
 @dataclass
 class IngestResult:
-    """What one `hitplan ingest` of one file did."""
+    """What one `hitplan ingest` of one file did: rows_read + rows_split = loaded + merged + rejected + skipped."""
 
     feed: str
     file: str
     profile: str
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    rows_replaced: int = 0
+    rows_read: int = 0  # data records in the file, counted independently of the parser
+    rows_loaded: int = 0  # rows of this load now in the feed table
+    rows_rejected: int = 0  # rows kept in rejects with a reason
+    rows_replaced: int = 0  # older rows of the feed this load replaced (same key); not part of the identity
     rows_unlinked: int = 0
-    rows_merged: int = 0  # accepted rows folded into another with the same key (scanner exports repeat them)
+    rows_merged: int = 0  # rows folded into another with the same key (scanner repeats, an event log's updates)
+    rows_skipped: int = 0  # empty records: blank lines, rows with every value blank
+    rows_split: int = 0  # extra rows made by splitting a list in one cell into one row per item
     unmapped_lines: int = 0  # costs only: ledger lines loaded without a cost pool
     unmapped_amount: float = 0.0
     status: str = "loaded"  # loaded | skipped (same file loaded before)
@@ -98,16 +112,21 @@ def ingest_file(
     chosen = profile(profile_name) if profile_name else None
     started = time.perf_counter()
     path = Path(path)
+    # Every load, even one without personal columns: a store pseudonymized with another key must take no more rows.
+    # A new store's fingerprint is recorded with the load, so a load that fails leaves the store as it was.
+    key = verified_key(con, record=False)
+    fault("ingest.key")
     result = IngestResult(feed=feed.name, file=str(path), profile=profile_name or "")
     src = open_source(con, path)
+    fault("ingest.opened")
+    release = _register_pseudonyms(con, *hmac_pads(key))
     try:
         result.file_format = src.format
         prof = chosen or detect(feed, src.columns, file=str(path))
         result.profile = prof.name
         mapping, unused = column_map(prof, feed, src.columns, file=str(path), ignore_extra=ignore_extra)
         fixed = prof.fixed_values(feed.name, src.comments, {"scan_date": scan_date})
-        if unused:
-            result.warnings.append(f"columns not loaded (not in the {feed.name} feed): {', '.join(unused)}")
+        result.warnings += unused_notes(prof, feed, mapping, unused)
         previous = _previous_load(con, feed.name, src.sha256)
         if previous and not force:
             result.status = "skipped"
@@ -120,15 +139,15 @@ def ingest_file(
         params = {}
         pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
         if pii_sources:
-            ipad, opad = hmac_pads(load_key())
+            ipad, opad = hmac_pads(key)
             params = {"ipad": ipad, "opad": opad}
+        for refused in src.refused:  # rows refused while reading keep their cells, pseudonymized like every reject
+            refused.cells = {c: pseudonym(v, key) if c in pii_sources and v else v for c, v in refused.cells.items()}
         time_zone = _hospital_time_zone(con)
         if time_zone is None and any(isinstance(r, dict) and r.get("utc") for r in prof.values.get(feed.name, {}).values()):
             result.warnings.append("UTC time stamps were kept in UTC: load the hospital feed first to convert them to local time")
         explode = prof.explode.get(feed.name)
         exploded = (explode["column"], explode.get("separator", ",")) if explode and explode["column"] in src.columns else None
-        if exploded:
-            result.warnings.append(f"rows are counted after splitting the lists in {exploded[0]!r}: one row per item")
 
         def text_for(col: Column, alias: dict[str, str]) -> str | None:
             text = _mapped_text(col, alias)
@@ -175,32 +194,57 @@ def ingest_file(
         _load(con, feed, src, params, result, say,
               lambda relation: checked_select(feed, src.columns, relation, text_for, pii_sources=pii_sources,
                                               explode=exploded, collapse=collapse),
-              prof.merge_duplicates.get(feed.name))
+              prof.merge_duplicates.get(feed.name), reshaped="split" if exploded else "collapsed" if collapse else None,
+              key=key)
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
         _cleanup(con, src)
-    if collapse is not None and result.status == "loaded":
-        _count_collapsed_updates(con, src, result)
+        release()
+    fault("ingest.cleaned")
+    if result.rows_split:
+        result.warnings.append(f"the lists in {exploded[0]!r} were split into one row per item: "
+                               f"{result.rows_split:,} rows more than the file's records")
+    if collapse is not None and result.rows_merged:
+        result.warnings.append(f"{result.rows_loaded + result.rows_merged:,} updates collapsed to "
+                               f"{result.rows_loaded:,} incidents (each its latest update)")
     if feed.name == "costs" and result.status == "loaded" and result.rows_loaded:
         _report_unmapped_spend(con, result)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
-def _count_collapsed_updates(con, src: Source, result: IngestResult) -> None:
-    """An event log's earlier updates, folded into their incident's latest: read, and loaded as merged."""
-    total = int(scalar(con, f"select count(*) from {src.relation}"))
-    folded = total - result.rows_read
-    if folded > 0:
-        result.rows_read += folded
-        result.rows_loaded += folded
-        result.rows_merged += folded
-        con.execute(
-            "update load_log set rows_read = ?, rows_loaded = ?, rows_merged = ? where load_id = ?",
-            [result.rows_read, result.rows_loaded, result.rows_merged, result.load_id],
-        )
-        result.warnings.append(f"{total:,} updates collapsed to {total - folded:,} incidents (each its latest update)")
+def _register_pseudonyms(con: duckdb.DuckDBPyConnection, ipad: bytes, opad: bytes) -> Callable[[], None]:
+    """Register PSEUDONYM_FUNCTION on ``con`` for one load (each distinct value hashed once); returns its release.
+
+    The hashes come from pseudonym_sql itself, run on a private in-memory connection, so they are exactly the
+    values earlier loads stored (Python's str.lower differs from DuckDB's lower on a few letters).
+    """
+    cache: dict[str, str] = {}
+    side = duckdb.connect()
+    lock = threading.Lock()
+    hash_sql = f"select v, {pseudonym_sql('v')} from unnest($values) as t(v)"
+
+    def pseudonyms(values: pa.Array) -> pa.Array:
+        codes = pc.dictionary_encode(values)
+        if isinstance(codes, pa.ChunkedArray):
+            codes = codes.combine_chunks()
+        distinct = codes.dictionary.to_pylist()
+        new = [v for v in distinct if v not in cache]
+        if new:
+            with lock:  # DuckDB calls this from several threads; a connection runs one query at a time
+                cache.update(side.execute(hash_sql, {"values": new, "ipad": ipad, "opad": opad}).fetchall())
+        return pc.take(pa.array([cache[v] for v in distinct], pa.string()), codes.indices)
+
+    con.create_function(PSEUDONYM_FUNCTION, pseudonyms, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                        type="arrow", null_handling="special", side_effects=False)
+
+    def release() -> None:
+        con.remove_function(PSEUDONYM_FUNCTION)
+        side.close()
+        cache.clear()
+
+    return release
 
 
 def _report_unmapped_spend(con, result: IngestResult) -> None:
@@ -223,7 +267,7 @@ def _hospital_time_zone(con) -> str | None:
 
 
 def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
-    for t in ("_chk", "_dupkeys", "_struct"):
+    for t in ("_chk", "_dupkeys", "_struct", "_blankflags"):
         con.execute(f"drop table if exists {t}")
     if src.rejects_table:
         con.execute(f"drop table if exists {src.rejects_table}")
@@ -233,13 +277,28 @@ def _cleanup(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     src.close()
 
 
+@dataclass
+class _Parsed:
+    """What DuckDB's reader made of a file, to set against the file's independent count."""
+
+    records: int = 0  # rows the reader returned, blank ones included, before lists are split or updates collapsed
+    blank: int = 0  # of those, rows with every value blank: skipped
+    rows: int = 0  # rows that went on to the checks: the non-blank ones, after splitting or collapsing
+    refused: int = 0  # records refused before the checks: rows the CSV reader could not split, unsaved formulas
+    refused_blank: int = 0  # records the CSV reader could not split that hold only blanks: skipped
+
+
 def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say: Progress,
-          select: Callable[[str], str], merge_order: str | None = None) -> None:
+          select: Callable[[str], str], merge_order: str | None = None, *, reshaped: str | None = None,
+          key: bytes) -> None:
     """Insert the file's valid rows and its rejects, replace older rows with the same key, log the load.
 
     A clean file (the usual case) is read once, straight into the feed table. Any problem — a bad value,
-    a repeated key, a row the CSV reader cannot split, bytes that are not UTF-8 — rolls that attempt back
-    and takes the careful path, which keeps every row in a temporary table to explain each reject.
+    a repeated key, a blank row, a row the CSV reader cannot split, bytes that are not UTF-8, a sheet formula
+    with no saved value — rolls that attempt back and takes the careful path, which keeps every row in a
+    temporary table to explain each reject. Before the commit the reader's rows are set against the file's
+    independent count: a difference stops the load. ``reshaped`` is "split" or "collapsed" when the profile
+    splits lists in a cell into rows or collapses an event log's updates, so rows differ from records.
     """
     t0 = time.perf_counter()
     table = quote_ident(feed.name)
@@ -248,26 +307,69 @@ def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say:
     result.load_id = load_id
     con.execute("begin transaction")
     try:
-        loaded = _insert_clean_file(con, feed, src, params, load_id, select, check_keys=not merge_order)
+        loaded = None
+        if not src.refused:  # a row refused while reading always needs the careful path to be kept as a reject
+            loaded = _insert_clean_file(con, feed, src, params, load_id, select, check_keys=not merge_order)
         if loaded is None:
             _rollback(con)
+            src.record_count()  # a quote that never closes stops the load here, before the long careful read
             say(f"{src.path.name}: some rows need a closer look; checking each one")
-            _check_rows(con, feed, src, params, select, check_keys=not merge_order)
+            parsed = _check_rows(con, feed, src, params, select, check_keys=not merge_order, reshaped=reshaped)
+            fault("ingest.careful")
             con.execute("begin transaction")
-            _insert_checked_rows(con, feed, src, load_id, result)
+            inserted = _insert_checked_rows(con, feed, src, load_id)
         else:
-            result.rows_read = result.rows_loaded = loaded
-        say(f"{src.path.name}: {result.rows_read:,} rows read and checked in {time.perf_counter() - t0:.1f} s")
+            # Blank rows fail the checks (every feed's key is required), so a clean file has none.
+            inserted = loaded
+            parsed = _Parsed(records=loaded, rows=loaded)
+            if reshaped:  # rows are not records here: count what the reader returned
+                parsed.records = int(scalar(con, f"select count(*) from {src.relation}"))
+        fault("ingest.inserted")
+        say(f"{src.path.name}: {parsed.records:,} rows read and checked in {time.perf_counter() - t0:.1f} s")
+        merged = _merge_duplicates(con, feed, load_id, merge_order) if merge_order else 0
+        fault("ingest.merged")
+        result.rows_loaded, result.rows_merged = inserted - merged, merged
+        _account(src, parsed, result, reshaped)
         if result.rows_read == 0:
             result.warnings.append("the file has a header but no data rows; nothing loaded")
-        if merge_order:
-            result.rows_merged = _merge_duplicates(con, feed, load_id, merge_order)
         _finish(con, feed, src, result, had_rows, t0)
+        record_fingerprint(con, key)
+        fault("ingest.before_commit")
         con.execute("commit")
     except BaseException:
         _rollback(con)
         raise
+    fault("ingest.committed")
     say(f"{src.path.name}: {result.rows_loaded:,} loaded, {result.rows_rejected:,} rejected")
+
+
+COUNTED_BY = {"csv": "its line breaks and quotes", "xlsx": "the sheet's XML", "parquet": "the file's metadata",
+              "json": "Python's json reader"}
+
+
+def _account(src: Source, parsed: _Parsed, result: IngestResult, reshaped: str | None) -> None:
+    """Set rows_read, rows_skipped, rows_split and the collapsed updates from the file's independent count;
+    InputError when the reader returned another number of records than the file holds."""
+    returned = parsed.records + parsed.refused + parsed.refused_blank
+    records = src.record_count()
+    unread = src.unread_blank
+    if unread is None:
+        # Only a difference is worth a second read: without empty lines the reader returns every record.
+        unread = 0 if returned == records else src.empty_lines()
+    if returned + unread != records:
+        raise InputError(
+            f"the reader returned {returned:,} records but the file holds {records:,} (counted from "
+            f"{COUNTED_BY[src.format]}); nothing was loaded: look for quotes that are not doubled inside values or "
+            "mixed line endings, and export the file again",
+            file=str(src.path),
+        )
+    result.rows_read = records
+    result.rows_skipped = unread + parsed.blank + parsed.refused_blank
+    extra = parsed.rows - (parsed.records - parsed.blank)  # rows made (split) or folded (collapsed) by the profile
+    if reshaped == "split":
+        result.rows_split = extra
+    elif reshaped == "collapsed":
+        result.rows_merged -= extra  # each earlier update folded into its incident's latest
 
 
 def _rollback(con) -> None:
@@ -304,11 +406,18 @@ def _insert_clean_file(con, feed: Feed, src: Source, params: dict, load_id: int,
 
 
 def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[str], str], *,
-                check_keys: bool = True) -> None:
-    """Create temp table _chk: every row the file splits into, typed, with _reason for the bad ones."""
+                check_keys: bool = True, reshaped: str | None = None) -> _Parsed:
+    """Create temp table _chk: every non-blank row the file splits into, typed, with _reason for the bad ones.
+
+    Blank rows (every value blank) are skipped, not checked. Without a split or collapse, _chk's rows follow
+    the file's order, so blank rows are found by a second read in the same order (_blankflags) and deleted from
+    _chk afterwards, leaving the row numbers of the other rows as they are; with one, they are filtered first.
+    """
+    blank = _blank_sql(src.columns)
+    relation = f"(select * from {src.relation} where not ({blank}))" if reshaped else src.relation
 
     def build() -> None:
-        con.execute(f"create or replace temp table _chk as {select(src.relation)}", params)
+        con.execute(f"create or replace temp table _chk as {select(relation)}", params)
 
     if src.format != "csv":
         build()
@@ -320,6 +429,7 @@ def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[st
             retried = False
             if ("not utf-8 encoded" in problem or "Invalid unicode" in problem) and looks_like_cp1252(src.path):
                 src.transcode_from_cp1252()
+                relation = f"(select * from {src.relation} where not ({blank}))" if reshaped else src.relation
                 try:
                     build()
                     retried = True
@@ -328,31 +438,54 @@ def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[st
             if not retried:
                 # Malformed rows (ragged, bad quoting, damaged bytes): read again, keeping them as rejects.
                 src.relation = src.csv_relation(keep_bad_rows=True)
+                relation = f"(select * from {src.relation} where not ({blank}))" if reshaped else src.relation
                 build()
+    con.execute(f"create or replace temp table _blankflags as select {blank} as b from {src.relation}")
+    parsed = _Parsed()
+    parsed.records, parsed.blank = (int(v) for v in con.execute(
+        "select count(*), count(*) filter (where b) from _blankflags").fetchall()[0])
+    if parsed.blank and not reshaped:
+        con.execute(
+            "delete from _chk where rowid - (select min(rowid) from _chk) in "
+            "(select rowid - (select min(rowid) from _blankflags) from _blankflags where b)"
+        )
     _structural_rejects(con, src)
     if check_keys:
         _reject_duplicates(con, feed)
+    parsed.rows = int(scalar(con, "select count(*) from _chk"))
+    parsed.refused, parsed.refused_blank = (int(v) for v in con.execute(
+        "select count(*) filter (where kind = 'reject'), count(*) filter (where kind = 'blank') from _struct"
+    ).fetchall()[0])
+    return parsed
 
 
-def _insert_checked_rows(con, feed: Feed, src: Source, load_id: int, result: IngestResult) -> None:
-    """Insert the valid rows of _chk and every rejected row with its file row number and reason."""
-    parsed, base = con.execute("select count(*), coalesce(min(rowid), 0) from _chk").fetchall()[0]
-    result.rows_read = int(parsed + scalar(con, "select count(*) from _struct"))
+def _blank_sql(columns: list[str]) -> str:
+    """SQL true for a row of text columns whose every value is NULL or blanks."""
+    blanks = "' ' || chr(9) || chr(10) || chr(13)"
+    return " and ".join(f"coalesce(trim({quote_ident(c)}, {blanks}), '') = ''" for c in columns) or "false"
+
+
+def _insert_checked_rows(con, feed: Feed, src: Source, load_id: int) -> int:
+    """Insert the valid rows of _chk and every rejected row with its file row number and reason; rows checked."""
+    checked, base = con.execute("select count(*), coalesce(min(rowid), 0) from _chk").fetchall()[0]
     cols = ", ".join(quote_ident(c.name) for c in feed.columns)
-    result.rows_loaded = int(
+    inserted = int(
         scalar(con, f"insert into {quote_ident(feed.name)} ({cols}, _load_id) select {cols}, {load_id} "
                "from _chk where _reason is null") or 0
     )
     # Row numbers count data rows in the file (1 = first row under the header). A temp table's rowids start
-    # at a large offset, hence `base`; rows the CSV reader could not split are not in _chk, so each checked
-    # row's number is shifted by the unsplittable rows before it.
+    # at a large offset, hence `base`; rows the reader did not return (unsplittable, refused, blank sheet rows)
+    # are not in _chk, so each checked row's number is shifted by those before it. Deleted blank rows leave
+    # gaps in the rowids, which keeps the numbers right.
     con.execute(
         f"""insert into rejects
         select {load_id}, c.rowid - {base} + 1 + (select count(*) from _struct s where s.rows_before < c.rowid - {base} + 1),
                c._column, c._reason, c._raw
         from _chk c where c._reason is not null"""
     )
-    con.execute(f"insert into rejects select {load_id}, row_number, column_name, reason, raw_row from _struct")
+    con.execute(f"insert into rejects select {load_id}, row_number, column_name, reason, raw_row from _struct "
+                "where kind = 'reject'")
+    return int(inserted)
 
 
 def _merge_duplicates(con, feed: Feed, load_id: int, order: str) -> int:
@@ -368,7 +501,7 @@ def _merge_duplicates(con, feed: Feed, load_id: int, order: str) -> int:
 
 
 def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, t0: float) -> None:
-    """Replace older rows with the same key, count unlinked rows, check the sums and write the load log."""
+    """Replace older rows with the same key, count unlinked rows, check the identity and write the load log."""
     load_id = result.load_id
     table = quote_ident(feed.name)
     if had_rows:
@@ -378,6 +511,7 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
             scalar(con, f"delete from {table} t using (select {keys} from {table} where _load_id = {load_id}) n "
                         f"where t._load_id <> {load_id} and {on}") or 0
         )
+        fault("ingest.replaced")
     result.rows_rejected = int(scalar(con, "select count(*) from rejects where load_id = ?", [load_id]))
     result.unlinked, result.rows_unlinked = _unlinked(con, feed, load_id)
     if result.rows_read >= 4 and result.rows_rejected * 2 > result.rows_read:
@@ -389,33 +523,60 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
     for col, n in result.unlinked.items():
         target = feed.column(col).link.split(".")[0]
         result.warnings.append(f"{n:,} rows name a {col} that is not in {target} (kept; load {target} or fix the ids)")
-    if result.rows_read != result.rows_loaded + result.rows_rejected:
+    accounted = result.rows_loaded + result.rows_merged + result.rows_rejected + result.rows_skipped
+    if result.rows_read + result.rows_split != accounted:
         raise HitplanError(
-            f"internal check failed: {result.rows_read} rows read but {result.rows_loaded} loaded and "
-            f"{result.rows_rejected} rejected; nothing was changed — please report this"
+            f"internal check failed: {result.rows_read} records read (+{result.rows_split} split) but "
+            f"{result.rows_loaded} loaded + {result.rows_merged} merged + {result.rows_rejected} rejected + "
+            f"{result.rows_skipped} skipped; nothing was changed — please report this"
         )
+    # Named columns: later migrations may add columns to the load log.
     con.execute(
-        "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp() - "
-        "to_microseconds(?::bigint), current_localtimestamp(), ?, ?)",
+        "insert into load_log (load_id, feed, file_name, file_sha256, file_format, profile, rows_read, rows_loaded, "
+        "rows_replaced, rows_rejected, rows_unlinked, started_at, finished_at, hitplan_version, rows_merged, "
+        "rows_skipped, rows_split) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp() - "
+        "to_microseconds(?::bigint), current_localtimestamp(), ?, ?, ?, ?)",
         [load_id, feed.name, src.path.name, src.sha256, src.format, result.profile, result.rows_read,
          result.rows_loaded, result.rows_replaced, result.rows_rejected, result.rows_unlinked,
-         int((time.perf_counter() - t0) * 1e6), __version__, result.rows_merged],
+         int((time.perf_counter() - t0) * 1e6), __version__, result.rows_merged, result.rows_skipped,
+         result.rows_split],
     )
+    fault("ingest.logged")
 
 
 def _structural_rejects(con, src: Source) -> None:
-    """Rows the CSV reader could not split into the header's columns (ragged rows), as reject rows."""
-    if not src.rejects_table:
-        con.execute(
-            "create temp table _struct (row_number bigint, rows_before bigint, column_name varchar, "
-            "reason varchar, raw_row varchar)"
-        )
-        return
+    """Temp table _struct: the records the reader did not return as rows, each with the rows returned before it.
+
+    kind 'reject': a row the CSV reader could not split into the header's columns (ragged, bad quoting), or a
+    sheet row refused while reading (a formula with no saved value); 'blank': a CSV line of blanks only
+    (skipped); 'gap': a blank sheet row, there only to number the rows after it (the sheet's XML counts it).
+    """
+    con.execute(
+        "create or replace temp table _entries (row_number bigint, column_name varchar, reason varchar, "
+        "raw_row varchar, kind varchar)"
+    )
+    if src.format == "csv":
+        src.empty_lines()  # where they are, to number the rows after them
+    if src.refused or src.blank_rows:
+        con.executemany("insert into _entries values (?, ?, ?, ?, ?)",
+                        [(r.row_number, r.column, r.reason, json.dumps(r.cells, ensure_ascii=False), "reject")
+                         for r in src.refused] + [(n, None, None, None, "gap") for n in src.blank_rows])
+    if src.rejects_table:
+        _insert_reader_rejects(con, src)
+    # rows_before: the rows the reader returned before each entry (the entries before it are not among them).
+    con.execute("create or replace temp table _struct as select row_number, "
+                "row_number - row_number() over (order by row_number, kind) as rows_before, "
+                "column_name, reason, raw_row, kind from _entries")
+    con.execute("drop table _entries")
+
+
+def _insert_reader_rejects(con, src: Source) -> None:
+    """The rows DuckDB's CSV reader could not split, from its rejects table, into _entries."""
+    blanks = "' ' || chr(9) || chr(10) || chr(13)"
     # DuckDB counts the header as line 1, so a data row's number is its line minus one.
     con.execute(
-        f"""create temp table _struct as
+        f"""insert into _entries
         select line - 1 as row_number,
-               line - 1 - row_number() over (order by line) as rows_before,
                column_name,
                CASE error_type
                  WHEN 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || '); check for a missing delimiter'
@@ -425,7 +586,8 @@ def _structural_rejects(con, src: Source) -> None:
                  WHEN 'INVALID ENCODING' THEN 'bytes that are not UTF-8 in this row while the rest of the file is UTF-8; re-type the damaged characters'
                  ELSE lower(error_type) || ': ' || error_message
                END as reason,
-               csv_line as raw_row
+               csv_line as raw_row,
+               CASE WHEN trim(csv_line, {blanks}) = '' THEN 'blank' ELSE 'reject' END as kind
         from (select distinct on (line) * from {src.rejects_table} order by line, column_idx)"""
     )
 

@@ -146,11 +146,12 @@ def _restore_hint() -> str:
             f"or point ${config.ENV_KEY_FILE} at it")
 
 
-def verified_key(con: duckdb.DuckDBPyConnection) -> bytes:
+def verified_key(con: duckdb.DuckDBPyConnection, *, record: bool = True) -> bytes:
     """The key a load into this store must pseudonymize with: the one whose fingerprint the store recorded.
 
-    A store without a fingerprint records the key's now, making the key first if there is none — unless the
-    store already holds pseudonyms (made before stores recorded fingerprints): a new key would not match them.
+    A store without a fingerprint records the key's (now, or with ``record=False`` by the caller inside its load's
+    transaction, through `record_fingerprint`), making the key first if there is none — unless the store already
+    holds pseudonyms (made before stores recorded fingerprints): a new key would not match them.
     """
     recorded = recorded_fingerprint(con)
     key = existing_key()
@@ -175,8 +176,15 @@ def verified_key(con: duckdb.DuckDBPyConnection) -> bytes:
                 f"made with one; nothing was loaded and no new key was made: {_restore_hint()}"
             )
         key = load_key(create=True)
-    con.execute(f"insert into {FINGERPRINT_TABLE} values (?, current_localtimestamp())", [fingerprint(key)])
+    if record:
+        record_fingerprint(con, key)
     return key
+
+
+def record_fingerprint(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Record the key's fingerprint in a store that has none yet (a load calls it inside its own transaction)."""
+    if recorded_fingerprint(con) is None:
+        con.execute(f"insert into {FINGERPRINT_TABLE} values (?, current_localtimestamp())", [fingerprint(key)])
 
 
 def key_in_file(path: Path) -> bytes:

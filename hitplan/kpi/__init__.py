@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from importlib import import_module
 from types import ModuleType
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from hitplan.errors import UsageError
-from hitplan.kpi.common import AreaStatus, Driver, load_config
-from hitplan.periods import Period
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from hitplan.kpi.common import AreaStatus
+    from hitplan.periods import Period
 
 AREAS = ("support", "security", "infrastructure", "continuity", "costs", "training", "vendors", "strategy",
          "compliance")
@@ -35,8 +38,19 @@ def area_kpis(con: duckdb.DuckDBPyConnection, area: str, period: Period) -> dict
 
 def scorecard(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None) -> list[AreaStatus]:
     """The nine areas' statuses for the period, in the usual order."""
+    from hitplan.kpi.common import load_config
+
     cfg = cfg or load_config()
     return [area_module(a).area_status(con, period, cfg) for a in AREAS]
+
+
+def __getattr__(name: str):
+    # kpi.common imports pandas (half a second): `hitplan ingest` needs only AREAS, for the CLI's parser.
+    if name in ("AreaStatus", "Driver", "load_config"):
+        from hitplan.kpi import common
+
+        return getattr(common, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["AREAS", "AreaStatus", "Driver", "area_kpis", "area_module", "load_config", "scorecard"]
