@@ -907,7 +907,8 @@ def build_parser() -> argparse.ArgumentParser:
              "cron: `hitplan report --period last-quarter`.")
     _add_period_args(sp, default="last-quarter")
     sp.add_argument("--only", metavar="NAMES", help="comma-separated reports to run, e.g. board_pack,security "
-                                                    "(default: all)")
+                                                    "(default: all); they replace their own files inside the "
+                                                    "period's existing pack, the other reports are kept")
     sp.add_argument("--formats", metavar="LIST", help="comma-separated: html,pdf,pptx (default: all three)")
     sp.add_argument("--jobs", type=_positive(int), default=2, help="notebooks run at once, in separate processes (default 2)")
     sp.add_argument("--out", metavar="DIR", help="where the period folders go (default reports/)")
