@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 
-def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS (MB) and the parsed JSON last line of stdout of one child process."""
+def run_child(args: list[str], env: dict) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and stdout of one child process."""
     # output goes to files, so waiting with os.wait4 (for this child's own ru_maxrss) cannot block on a full pipe
     with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
         start = time.perf_counter()
@@ -22,8 +22,14 @@ def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
         ferr.seek(0)
         out, err = fout.read(), ferr.read()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"the benchmark child {' '.join(args[:3])[:80]!r} failed: {err.strip()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, json.loads(out.strip().splitlines()[-1])
+        raise SystemExit(f"the benchmark child {' '.join(args[:4])[:80]!r} failed: {err.strip()[-2000:]}")
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+
+
+def run_measured(args: list[str], env: dict) -> tuple[float, float, dict]:
+    """Wall seconds, peak RSS (MB) and the parsed JSON last line of stdout of one child process."""
+    seconds, _cpu, rss, out = run_child(args, env)
+    return seconds, rss, json.loads(out.strip().splitlines()[-1])
 
 
 def synthetic_store(work: Path, scale: float) -> tuple[Path, dict]:

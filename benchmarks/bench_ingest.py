@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import run_child
+
 FEEDS = ("usage", "incidents")
 
 COPY_SCRIPT = """
@@ -40,21 +42,6 @@ con.execute(f"copy bench from '{file}' (header)")
 print(con.execute("select count(*) from bench").fetchall()[0][0])
 con.close()
 """
-
-
-def run_measured(args: list[str], env: dict) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and stdout of one child process."""
-    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=fout, stderr=ferr, text=True, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        fout.seek(0)
-        ferr.seek(0)
-        out, err = fout.read(), ferr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed: {err.strip()[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def _fresh(store: Path) -> None:
@@ -79,13 +66,13 @@ def bench_scale(work: Path, scale: float, repeat: int, env: dict) -> list[dict]:
         copies, ingests = [], []
         for _ in range(repeat):
             _fresh(base_store)
-            copy = run_measured([sys.executable, "-c", COPY_SCRIPT, str(base_store), feed, str(file)], env)
+            copy = run_child([sys.executable, "-c", COPY_SCRIPT, str(base_store), feed, str(file)], env)
             copies.append(copy)
             rows = int(copy[3].strip())
             _fresh(ours_store)
             subprocess.run([sys.executable, "-m", "hitplan", "init", "--store", str(ours_store)], check=True, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            ours = run_measured([sys.executable, "-m", "hitplan", "ingest", feed, str(file), "--store", str(ours_store),
+            ours = run_child([sys.executable, "-m", "hitplan", "ingest", feed, str(file), "--store", str(ours_store),
                                  "--format", "json"], env)
             ingests.append(ours)
             res = json.loads(ours[3].strip().splitlines()[-1])

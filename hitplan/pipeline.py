@@ -15,6 +15,7 @@ import duckdb
 from hitplan import config, store
 from hitplan.errors import InputError, StoreError, UsageError
 from hitplan.ingest import IngestResult, ingest_file
+from hitplan.processes import pid_alive
 from hitplan.schema import feeds
 
 Progress = Callable[[str], None]
@@ -130,19 +131,9 @@ def _stale_demo_dirs(parent: Path) -> list[Path]:
     out = []
     for d in parent.glob(".demo-*"):
         m = re.match(r"\.demo-(\d+)-", d.name)
-        if m and d.is_dir() and not _process_alive(int(m.group(1))):
+        if m and d.is_dir() and not pid_alive(int(m.group(1))):
             out.append(d)
     return out
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _inside(path: Path, folder: Path) -> bool:

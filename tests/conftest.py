@@ -80,3 +80,15 @@ def demo_store(tmp_path_factory):
 
     truth = GroundTruth.load(base / "files" / "ground_truth.json")
     return base / "demo.duckdb", truth, dt.date.fromisoformat(truth.end)
+
+
+def live_processes(mark: str) -> dict[int, str]:
+    """Live processes whose environment carries ``mark`` (a run's workers, kernels and their children): pid -> cmdline."""
+    found = {}
+    for env in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark.encode() in env.read_bytes():  # a zombie's environ reads empty: only live ones match
+                found[int(env.parent.name)] = (env.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+    return found

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_csv
+from conftest import live_processes, write_csv
 from test_hostile_ingest import store_digest
 
 pytestmark = [pytest.mark.slow,
@@ -73,19 +73,6 @@ REACHES = {"ingest.counted": ["clean", "damaged", "cp1252", "nessus"], "ingest.t
            "ingest.replaced": ["clean", "damaged", "cp1252", "xlsx"]}
 
 
-def _processes(mark: str) -> list[str]:
-    """The command lines of live processes whose environment carries ``mark``."""
-    found = []
-    for env in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if mark.encode() in env.read_bytes():
-                cmdline = (env.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                found.append(f"{env.parent.name}: {cmdline[:120]}")
-        except OSError:
-            continue  # gone meanwhile
-    return found
-
-
 def _readable_by_others(paths: list[Path]) -> list[str]:
     """Files and folders among ``paths`` (and inside them) that group or others may read."""
     loose = []
@@ -133,7 +120,7 @@ def test_a_load_killed_at_any_point_leaves_the_store_as_before_or_fully_loaded(t
         if run.returncode != -9:
             problems.append(f"{point} ({name}): not killed there, exit {run.returncode}: {run.stderr.strip()[-300:]}")
             continue
-        left = _processes(mark)
+        left = live_processes(mark)
         if left:
             problems.append(f"{point} ({name}): processes left: {left}")
         # Spill folder and WAL beside the store, transcoded copies in the temporary folder: private or gone.

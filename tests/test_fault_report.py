@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import live_processes
+
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds processes in Linux's /proc")]
 
@@ -58,19 +60,6 @@ def _store_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _processes(mark: str) -> list[str]:
-    """The command lines of live processes whose environment carries ``mark``."""
-    found = []
-    for env in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if mark.encode() in env.read_bytes():
-                cmdline = (env.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                found.append(f"{env.parent.name}: {cmdline[:120]}")
-        except OSError:
-            continue  # gone meanwhile
-    return found
-
-
 def _loose_modes(folder: Path) -> list[str]:
     return [f"{p} {oct(p.stat().st_mode & 0o777)}" for p in [folder, *folder.rglob("*")]
             if p.stat().st_mode & 0o777 != (0o700 if p.is_dir() else 0o600)]
@@ -100,9 +89,9 @@ def test_a_report_killed_at_any_fault_point_leaves_a_whole_pack_and_recovers(tmp
                                "--jobs", "2", "--store", str(store), "--out", str(reports)],
                               env=env, capture_output=True, text=True, timeout=600)
         deadline = time.monotonic() + 10
-        while _processes(mark) and time.monotonic() < deadline:
+        while live_processes(mark) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _processes(mark) == [], f"{fault}: processes left behind"
+        assert live_processes(mark) == {}, f"{fault}: processes left behind"
         assert _store_digest(store) == store_digest, f"{fault}: the store changed"
         assert _loose_modes(reports) == [], fault
         return done

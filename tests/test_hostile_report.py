@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import live_processes
+
 from hitplan.errors import UsageError
 from hitplan.report.run import checked_parameters, run_report
 
@@ -110,18 +112,6 @@ def test_a_relative_store_path_works_from_another_folder(project, cli, tmp_path,
     assert not (elsewhere / "data" / ".snapshots" / ".snapshots").exists()
 
 
-def _processes(mark: str) -> dict[int, str]:
-    """Live processes whose environment carries ``mark`` (a run's workers, kernels and their children): pid -> cmdline."""
-    found = {}
-    for env in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if mark.encode() in env.read_bytes():  # a zombie's environ reads empty: only live ones match
-                found[int(env.parent.name)] = (env.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError):
-            continue  # gone meanwhile
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the run's processes in Linux's /proc")
 def test_a_run_killed_with_sigkill_takes_its_workers_and_kernels_with_it(project, tmp_path):
     mark = f"hitplan-test-{uuid.uuid4().hex}"
@@ -132,24 +122,24 @@ def test_a_run_killed_with_sigkill_takes_its_workers_and_kernels_with_it(project
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             executed = list((project / "reports").glob(f".{PERIOD}.building-*/notebooks/*.ipynb"))
-            kernels = [c for c in _processes(mark).values() if "ipykernel" in c]
+            kernels = [c for c in live_processes(mark).values() if "ipykernel" in c]
             if len(kernels) == 2 and len(executed) == 2:
                 break
             time.sleep(0.2)
-        assert len(kernels) == 2 and len(executed) == 2, _processes(mark)
+        assert len(kernels) == 2 and len(executed) == 2, live_processes(mark)
         loose = _loose_modes(executed[0].parent.parent)
         os.kill(proc.pid, signal.SIGKILL)  # the parent only, as the OOM killer would
         proc.wait()
         deadline = time.monotonic() + 10
-        while _processes(mark) and time.monotonic() < deadline:
+        while live_processes(mark) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _processes(mark) == {}
+        assert live_processes(mark) == {}
         assert loose == []  # case 8: the build folder is private from the start, not only once the run is done
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for pid in _processes(mark):  # only this test's run carries the mark
+        for pid in live_processes(mark):  # only this test's run carries the mark
             os.kill(pid, signal.SIGKILL)
 
 

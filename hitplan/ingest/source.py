@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from hitplan.errors import InputError
 from hitplan.faults import fault
+from hitplan.processes import pid_alive
 
 CHUNK = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
@@ -186,18 +187,8 @@ def remove_stale_temp() -> None:
     """Remove the transcoding folders of ingests that died (kill -9, power cut): their pid is in the name."""
     for d in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
         pid = d.name[len(TEMP_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive, and not ours to clean
-        return True
-    return True
 
 
 def _transcode(path: Path) -> Path:

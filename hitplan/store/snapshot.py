@@ -27,6 +27,7 @@ import duckdb
 
 from hitplan import config
 from hitplan.errors import StoreError
+from hitplan.processes import pid_alive
 
 SNAPSHOT_DIR = ".snapshots"
 
@@ -167,16 +168,6 @@ def _remove_if_unheld(snap: Path) -> None:
         os.close(fd)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_unheld_snapshots(path: Path, keep: Path | None = None) -> None:
     """Remove the store's snapshots no reader holds (except ``keep``), and copies a killed snapshot left half-made."""
     folder = Path(path).parent / SNAPSHOT_DIR
@@ -189,7 +180,7 @@ def remove_unheld_snapshots(path: Path, keep: Path | None = None) -> None:
                 _remove_if_unheld(snap)
         for part in folder.glob(f".{stem}-*.duckdb.*.part*"):
             pid = part.name.split(".part")[0].rsplit(".", 1)[-1]
-            if pid.isdigit() and not _pid_alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 part.unlink(missing_ok=True)
         nested = folder / SNAPSHOT_DIR  # snapshots of snapshots, which earlier versions made for report notebooks
         if nested.is_dir() and not any(nested.iterdir()):
