@@ -439,7 +439,6 @@ def _add_period_args(sp, default: str = "last-12-months") -> None:
 
 def cmd_score(args) -> int:
     from hitplan import store
-    from hitplan.periods import resolve_period
     from hitplan.prioritize import load_criteria
     from hitplan.prioritize.criteria import known_criteria
     from hitplan.prioritize.evidence import initiative_evidence

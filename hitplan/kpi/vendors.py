@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from hitplan.kpi.common import AreaStatus, Driver, empty, grade, missing, period_params, run, setting
+from hitplan.kpi.common import AreaStatus, Driver, empty, missing, period_params, run, setting
 from hitplan.periods import Period
 
 AREA = "vendors"

@@ -28,7 +28,7 @@ from hitplan.prioritize.criteria import Criteria, known_criteria, load_criteria
 from hitplan.prioritize.evidence import initiative_evidence
 from hitplan.prioritize.methods import contributions, normalized, rank, topsis, weighted_sum
 from hitplan.prioritize.portfolio import (
-    RESOURCES, Discount, InfeasiblePortfolio, Portfolio, budget_frame, load_discount, solve_portfolio,
+    RESOURCES, Discount, InfeasiblePortfolio, Portfolio, budget_frame, solve_portfolio,
 )
 from hitplan.prioritize.sensitivity import rank_acceptability, weight_samples
 
