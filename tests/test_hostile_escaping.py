@@ -267,7 +267,8 @@ def test_printable_page_draws_each_chart_as_an_svg_image_with_literal_text():
     assert "<script" not in page.lower() and "Plotly.newPlot" not in page
     assert _page(page).planted == []
     (svg,) = _svg_texts(page)
-    assert f"Incidents at {PAYLOAD}"[:40] in svg and "EHR <script>" in svg
+    # The long title is wrapped for print (each line its own text element), the payload kept whole as text.
+    assert "Incidents at" in svg and PAYLOAD[:40] in svg and "EHR <script>" in svg
 
 
 # ---------------------------------------------------------------- a hostile store through the whole pack
@@ -347,3 +348,16 @@ def test_the_board_pdf_and_deck_show_payloads_as_text_and_ran_none(hostile_pack)
         assert "hlinkClick" not in xml and RAN not in xml
     assert any(PAYLOAD in t for t in texts)  # the footer: hospital · IT management report · period
     assert any("<script>" in t for t in texts[1:])  # system and initiative names in findings and alt text
+
+
+def test_a_long_chart_title_wraps_for_print_instead_of_being_cut():
+    from hitplan.report.export import PRINT_TITLE_CHARS, _title_wrapped
+
+    long = "Systems past or near end of support, by criticality weight, end of FY2027Q1 &lt;script&gt;"
+    fig = {"data": [], "layout": {"title": {"text": long, "x": 0}}}
+    lines = _title_wrapped(fig)["layout"]["title"]["text"].split("<br>")
+    assert len(lines) == 2 and all(len(x) <= PRINT_TITLE_CHARS for x in lines)
+    assert " ".join(lines) == long and "&lt;script&gt;" in lines[-1]  # no word or entity cut
+    assert fig["layout"]["title"]["text"] == long  # the page's own figure is left as it was
+    short = {"data": [], "layout": {"title": {"text": "Open findings"}}}
+    assert _title_wrapped(short) is short

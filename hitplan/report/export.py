@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import tempfile
+import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -172,6 +173,21 @@ def _drawn_figure(script: str) -> tuple[str, dict] | None:
     return str(div_id), {"data": data, "layout": layout}
 
 
+# Title characters that fit on one line of a print-width chart; plotly cuts a longer title instead of wrapping it.
+PRINT_TITLE_CHARS = 58
+
+
+def _title_wrapped(fig: dict) -> dict:
+    """A copy of a figure whose title is broken at word boundaries to fit a print-width chart."""
+    title = fig.get("layout", {}).get("title")
+    text = title.get("text") if isinstance(title, dict) else None
+    if not isinstance(text, str) or len(text) <= PRINT_TITLE_CHARS or "<br>" in text:
+        return fig
+    # Escaped text has no spaces inside an entity, and long words are never split, so no entity is cut in two.
+    lines = textwrap.wrap(text, PRINT_TITLE_CHARS, break_long_words=False, break_on_hyphens=False)
+    return {**fig, "layout": {**fig["layout"], "title": {**title, "text": "<br>".join(lines)}}}
+
+
 def printable_page(page: str) -> str:
     """A report page as it is printed: every interactive chart replaced by a static SVG image of it (drawn by
     kaleido from the same escaped figure), every script removed, script forbidden by the page's policy; raises
@@ -179,7 +195,7 @@ def printable_page(page: str) -> str:
     from hitplan.report.images import drawn_figures_to_svg
 
     charts = [found for m in _SCRIPT.finditer(page) if (found := _drawn_figure(m.group(0)))]
-    svgs = drawn_figures_to_svg([fig for _, fig in charts], width=PRINT_CHART_WIDTH)
+    svgs = drawn_figures_to_svg([_title_wrapped(fig) for _, fig in charts], width=PRINT_CHART_WIDTH)
     out = _SCRIPT.sub("", page)
     for (div_id, fig), svg in zip(charts, svgs):
         layout = fig["layout"]
