@@ -707,8 +707,6 @@ def cmd_forecast(args) -> int:
 
 
 def cmd_key(args) -> int:
-    import os
-
     from hitplan import store
     from hitplan.errors import PseudonymKeyError
     from hitplan.ingest import pseudonymize as pz

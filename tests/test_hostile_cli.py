@@ -30,6 +30,20 @@ def _one_line_error(err: str) -> str:
     return lines[0]
 
 
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _assert_exit_2_naming(cli, store_path: Path, cases: list) -> None:
+    """Each (args, what the line must name, the fix it must say) is exit 2 with that one error line."""
+    for args, named, fix in cases:
+        code, _, err = cli(*args, "--store", store_path, "-q")
+        line = _one_line_error(err)
+        assert code == 2, (args, err)
+        assert named in line and fix in line, (args, line)
+
+
 # case 1: nothing destroyed without consent
 
 def test_demo_refuses_a_folder_it_did_not_write_and_keeps_its_files(tmp_path, cli):
@@ -242,9 +256,7 @@ def test_ctrl_c_during_a_load_exits_130_within_seconds_and_leaves_the_store(stor
 
 def test_user_mistakes_are_one_line_exit_2_naming_the_file(store_path, tmp_path, cli):
     def yaml_file(name: str, text: str) -> Path:
-        p = tmp_path / name
-        p.write_text(text)
-        return p
+        return _written(tmp_path / name, text)
 
     cases = [
         (["score", "--weights", yaml_file("w1.yaml", "criteria:\n  bogus: {direction: benefit, weight: 1}\n")],
@@ -267,20 +279,14 @@ def test_user_mistakes_are_one_line_exit_2_naming_the_file(store_path, tmp_path,
         (["rejects", "--out", tmp_path / "nowhere" / "rejects.csv"], "nowhere", "does not exist"),
         (["kpi", "support", "--period", "FY9999Q4"], "FY9999Q4", "outside the calendar"),
     ]
-    for args, named, fix in cases:
-        code, _, err = cli(*args, "--store", store_path, "-q")
-        line = _one_line_error(err)
-        assert code == 2, (args, err)
-        assert named in line and fix in line, (args, line)
+    _assert_exit_2_naming(cli, store_path, cases)
 
 
 # case 15: NaN and infinity are refused in settings; nonsense numbers in options too
 
 def test_nan_and_infinite_settings_and_nonpositive_options_are_refused(store_path, tmp_path, cli):
     def yaml_file(name: str, text: str) -> Path:
-        p = tmp_path / name
-        p.write_text(text)
-        return p
+        return _written(tmp_path / name, text)
 
     cases = [
         (["score", "--budget", yaml_file("b.yaml", "budgets:\n  FY2028: {capex: .nan, opex: 1, hours: 1}\n")],
@@ -294,11 +300,7 @@ def test_nan_and_infinite_settings_and_nonpositive_options_are_refused(store_pat
         (["report", "--kpi-config", yaml_file("k.yaml", "costs: {actual_to_budget: {watch: .inf, off_target: 1}}\n")],
          "k.yaml", "costs.actual_to_budget.watch is inf"),
     ]
-    for args, named, fix in cases:
-        code, _, err = cli(*args, "--store", store_path, "-q")
-        line = _one_line_error(err)
-        assert code == 2, (args, err)
-        assert named in line and fix in line, (args, line)
+    _assert_exit_2_naming(cli, store_path, cases)
     for args in (["report", "--cell-timeout", "-5"], ["report", "--jobs", "0"], ["report", "--cell-timeout", "nan"],
                  ["forecast", "--horizon", "0"], ["forecast", "--horizon", "9"], ["score", "--samples", "0"],
                  ["score", "--time-limit", "-1"], ["kpi", "support", "--limit", "0"], ["rejects", "--limit", "-3"],
