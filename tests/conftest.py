@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from hitplan import store
 from hitplan.cli import main
@@ -92,3 +94,10 @@ def live_processes(mark: str) -> dict[int, str]:
         except (OSError, ValueError):
             continue  # gone meanwhile
     return found
+
+
+# Hypothesis: the suite (and CI) runs the same examples every time, so a red run is a change in the code, not luck;
+# `HYPOTHESIS_PROFILE=explore make test` searches with fresh random examples, twenty times as many (tests/budget.py).
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -10,7 +10,8 @@ import json
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from budget import examples
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from hitplan import store
@@ -53,13 +54,13 @@ def damaged_csv(draw) -> bytes:
     text = out.getvalue()
     if draw(st.booleans()):
         text = text[: -len(newline)] if text.endswith(newline) and len(text) > header_end else text
-    # Stray quotes anywhere below the header, but not after a blank or a lone CR: there Python's csv module and
-    # RFC 4180 readers (DuckDB's, hitplan's) legitimately differ, and the oracle would be wrong, not the loader.
+    # Stray quotes anywhere below the header, but not after a lone CR: there Python's csv module and RFC 4180
+    # readers (DuckDB's, hitplan's) legitimately differ, and the oracle would be wrong, not the loader.
     for _ in range(draw(st.integers(0, 2))):
         if len(text) <= header_end:
             break
         at = draw(st.integers(header_end, len(text)))
-        if text[at - 1] not in " \r" and text[at:at + 1] != "\n":
+        if text[at - 1] != "\r" and text[at:at + 1] != "\n":
             text = text[:at] + '"' + text[at:]
     data = text.encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if draw(st.booleans()) else data
@@ -69,9 +70,12 @@ _FOLDER: dict[str, Path] = {}
 
 
 def oracle_records(data: bytes) -> int:
-    """Records below the header as Python's csv module reads them (an empty line is a record, [])."""
+    """Records below the header as Python's csv module reads them (an empty line is a record, []).
+
+    skipinitialspace: blanks may stand before a value's opening quote, as DuckDB (and hitplan's counter) read it;
+    without it Python's csv takes `, "` as a literal quote and ends the record where DuckDB does not."""
     text = data.decode("utf-8-sig")
-    return len(list(csv.reader(io.StringIO(text, newline=""), strict=False))) - 1
+    return len(list(csv.reader(io.StringIO(text, newline=""), strict=False, skipinitialspace=True))) - 1
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -81,9 +85,13 @@ def run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=damaged_csv())
+# Found by an exploring run: a stray quote before a quoted value leaves `, "` (a blank, then a quote) that opens a
+# value spanning the next line break for DuckDB and hitplan, and was a literal quote for the oracle.
+@example(data=b'number,opened_at,priority,short_description\n"INC1,2025-01-01 10:00:00,1,", "\n'
+              b'INC1,2025-01-01 10:00:00,1,""" "\n')
 def test_every_record_is_counted_or_the_store_is_left_alone(tmp_path_factory, data):
     # One store for all examples (each load replaces the previous one's rows): building one per example is slow.
     folder = _FOLDER.setdefault("store", tmp_path_factory.mktemp("prop"))
