@@ -56,12 +56,12 @@ metrics["themes"] = th[["theme", "top_terms", "incidents"]].to_dict(orient="reco
 r = timed("outage", lambda: outage_risk(con, as_of, seed=7))
 metrics["outage"] = {k: v for k, v in r.attrs["backtest"].items() if k != "reliability"}
 # the baseline: the seasonal-naive backtest alone on the same panels
-from hitplan.forecast.common import complete_quarters, fy_start
+from hitplan.periods import complete_quarters, fiscal_year_start_month
 base = 0.0
 for by in ("system", "category"):
     t = time.perf_counter()
     first = con.execute("select cast(min(opened_at) as date) from int_incidents").fetchall()[0][0]
-    _, panel = volume._panel(con, by, complete_quarters(first, as_of, fy_start(con)))
+    _, panel = volume._panel(con, by, complete_quarters(first, as_of, fiscal_year_start_month(con)))
     bt = rolling_origin(panel, {"baseline": seasonal_naive_forecaster(4)}, origins=4, horizon=4, season=4)
     backtest_metrics(bt, ["baseline"], [])
     base += time.perf_counter() - t

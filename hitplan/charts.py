@@ -8,7 +8,8 @@ says "No data" (with the frame's ``attrs["note"]``) instead of an error.
 
 Style: Okabe-Ito colours (safe for the common colour-vision deficiencies), statuses told apart by colour,
 symbol and word, thousands separators, money as $450k / $1.25M, months as "Jul 2026", fiscal quarters as
-"FY2027Q1", white background that prints well.
+"FY2027Q1", white background that prints well. The number and date formats are ``hitplan.formatting``'s and the
+fiscal quarters ``hitplan.periods``' (re-exported here: money, pct, count, number, month_label, fiscal_quarter).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from hitplan.kpi.common import STATUSES, AreaStatus, Driver
+from hitplan.analysis import STATUSES, AreaStatus, Driver
+from hitplan.formatting import MISSING, count, is_missing, money, month_label, number, pct
+from hitplan.formatting import MONEY_UNITS as _MONEY_UNITS
+from hitplan.periods import fiscal_quarter_label as fiscal_quarter  # charts.fiscal_quarter, as before
+from hitplan.periods import quarter_labels
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow last because it is faint on white
 OKABE_ITO = {
@@ -55,82 +60,6 @@ AREA_TITLES = {
     "costs": "Budgeting and cost", "training": "Staff training", "vendors": "Vendors and procurement",
     "strategy": "Innovation and strategy", "compliance": "Regulatory compliance",
 }
-
-MISSING = "–"
-
-
-# ---------------------------------------------------------------- number and date formats
-
-def _bad(x) -> bool:
-    return x is None or (isinstance(x, (float, np.floating)) and math.isnan(x)) or x is pd.NA or x is pd.NaT
-
-
-def _sig3(v: float) -> str:
-    """A positive number with three significant figures and no trailing zeros (4.5, 45, 450, 1.25)."""
-    digits = max(0, 2 - int(math.floor(math.log10(v)))) if v > 0 else 0
-    return f"{v:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{v:,.0f}"
-
-
-def money(x) -> str:
-    """Dollars as leadership reads them: $950, $4.5k, $450k, $1.25M, $2.1B ("–" when missing)."""
-    if _bad(x):
-        return MISSING
-    v = float(x)
-    sign, a = ("-" if v < 0 else ""), abs(v)
-    if a < 999.5:
-        return f"{sign}${a:,.0f}"
-    for limit, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "B")):
-        text = _sig3(a / limit)
-        if float(text.replace(",", "")) < 1000 or suffix == "B":  # 999,999 is $1M, not $1,000k
-            return f"{sign}${text}{suffix}"
-    raise AssertionError("unreachable")
-
-
-def pct(x, digits: int = 1, *, fraction: bool = False) -> str:
-    """A percentage with ``digits`` decimals from a value in percent (99.82 -> "99.8%"), or from a 0-1 share
-    with ``fraction=True`` ("–" when missing)."""
-    if _bad(x):
-        return MISSING
-    v = float(x) * (100.0 if fraction else 1.0)
-    return f"{v:,.{digits}f}%"
-
-
-def count(x) -> str:
-    """A whole number with thousands separators (12,345; "–" when missing)."""
-    if _bad(x):
-        return MISSING
-    return f"{round(float(x)):,}"
-
-
-def number(x, unit: str = "") -> str:
-    """A value in ``unit``: "$" is money, "%" a percentage, anything else a count or a short decimal plus unit."""
-    if _bad(x):
-        return MISSING
-    if unit in ("$", "usd", "USD"):
-        return money(x)
-    if unit == "%":
-        v = float(x)
-        digits = 2 if 99 <= abs(v) < 100 else 1  # 99.95% availability must not read as 100.0%
-        while digits < 4 and abs(round(v, digits)) >= 100 > abs(v):
-            digits += 1
-        return pct(v, digits)
-    v = float(x)
-    text = f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.2f}".rstrip("0").rstrip(".")
-    return f"{text} {unit}".rstrip()
-
-
-def month_label(d) -> str:
-    """A month as "Jul 2026"."""
-    return pd.Timestamp(d).strftime("%b %Y")
-
-
-def fiscal_quarter(d, start_month: int) -> str:
-    """The fiscal quarter a day falls in as "FY2027Q1", for a fiscal year starting in month ``start_month``
-    (named by the calendar year it ends in, as in hitplan.periods)."""
-    ts = pd.Timestamp(d)
-    months_in = (ts.month - start_month) % 12
-    fy = ts.year if start_month == 1 else ts.year + (1 if ts.month >= start_month else 0)
-    return f"FY{fy}Q{months_in // 3 + 1}"
 
 
 # ---------------------------------------------------------------- the house template
@@ -201,7 +130,7 @@ def _note(df: pd.DataFrame | None) -> str:
 
 
 def _is_money(unit: str) -> bool:
-    return unit in ("$", "usd", "USD")
+    return unit in _MONEY_UNITS
 
 
 def _value_axis(unit: str, label: str) -> dict:
@@ -242,7 +171,7 @@ def _pattern(shape: str | list[str]) -> dict:
 
 
 def _status_of(value) -> dict:
-    return STATUS_STYLE.get(str(value), NO_STATUS) if not _bad(value) else NO_STATUS
+    return STATUS_STYLE.get(str(value), NO_STATUS) if not is_missing(value) else NO_STATUS
 
 
 def status_text(status: str | None) -> str:
@@ -399,7 +328,7 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, *, title: str, un
 
 def driver_text(d: Driver, *, with_target: bool = True) -> str:
     """A driving KPI as one readable phrase: "reopen rate (%): 4.2% (target <= 5 %)"."""
-    if d.value is None or _bad(d.value):
+    if d.value is None or is_missing(d.value):
         value = "not measured"
     elif "%" in d.measure:
         value = pct(d.value)
@@ -462,8 +391,8 @@ def _quarter_labels(df: pd.DataFrame, start: str, finish: str, start_label: str,
     m = _QUARTER.search(str(lab))
     if not m:
         return [str(known.get(q, f"Q+{q}")) for q in range(n)]
-    base = int(m.group(1)) * 4 + int(m.group(2)) - 1 - idx
-    return [f"FY{(base + q) // 4}Q{(base + q) % 4 + 1}" for q in range(n)]
+    first = int(m.group(1)) * 4 + int(m.group(2)) - 1 - idx  # quarter 0, counted in quarters since year 0
+    return quarter_labels(first // 4, first % 4 + 1, n)
 
 
 QUARTER_TICKS_MAX = 8  # beyond this many quarters the roadmap's axis names fiscal years, not quarters
@@ -605,7 +534,7 @@ def frontier(frontier_df: pd.DataFrame, *, x: str = "capex_budget_usd", y: str =
     df = frontier_df.sort_values(x)
     ok = df.dropna(subset=[y])
     fig = _figure(title, "", _source(frontier_df))
-    labels = [f"{int(n)} funded" if chosen in ok and not _bad(n) else "" for n in
+    labels = [f"{int(n)} funded" if chosen in ok and not is_missing(n) else "" for n in
               (ok[chosen] if chosen in ok else [None] * len(ok))]
     fig.add_trace(go.Scatter(x=ok[x], y=ok[y], mode="lines+markers+text", name="Best portfolio",
                              line=dict(color=OKABE_ITO["blue"], width=2.5), marker=dict(size=9),
@@ -657,7 +586,7 @@ def budget_position(totals_df: pd.DataFrame, *, title: str | None = None,
         b = df.get(f"{r}_budget")
         if b is not None:
             share = (df[f"{r}_used"] / b.replace(0, np.nan)).max()
-            if not _bad(share) and (worst is None or share > worst[1]):
+            if not is_missing(share) and (worst is None or share > worst[1]):
                 worst = (r, share)
     title = title or (f"The plan uses at most {pct(worst[1], 0, fraction=True)} of any yearly budget"
                       if worst else "Planned use of the yearly budgets")
@@ -669,8 +598,8 @@ def budget_position(totals_df: pd.DataFrame, *, title: str | None = None,
         label, unit = _RESOURCE_TITLES.get(r, (r, ""))
         used = df[f"{r}_used"].astype(float)
         budget = df.get(f"{r}_budget", pd.Series(np.nan, index=df.index)).astype(float)
-        share = [("no limit" if _bad(b) or b == 0 else pct(100 * u / b, 0)) for u, b in zip(used, budget)]
-        over = [not _bad(b) and u > b * 1.0000001 for u, b in zip(used, budget)]
+        share = [("no limit" if is_missing(b) or b == 0 else pct(100 * u / b, 0)) for u, b in zip(used, budget)]
+        over = [not is_missing(b) and u > b * 1.0000001 for u, b in zip(used, budget)]
         fig.add_trace(go.Bar(x=years, y=used, name="Planned use", showlegend=c == 1, legendgroup="used",
                              marker=dict(color=[OKABE_ITO["vermillion"] if o else OKABE_ITO["blue"] for o in over],
                                          pattern=_pattern(["x" if o else "" for o in over])),
@@ -727,7 +656,7 @@ def tornado(df: pd.DataFrame, *, initiative: str | None = None, title: str | Non
     fig = _figure(title, "", _source(df))
     for side, name, col, pattern in (("-", "Weight lowered", OKABE_ITO["vermillion"], "/"),
                                      ("+", "Weight raised", OKABE_ITO["blue"], "")):
-        text = ([f"rank {int(r)}" if not _bad(r) else "" for r in ranks.loc[wide.index, side]]
+        text = ([f"rank {int(r)}" if not is_missing(r) else "" for r in ranks.loc[wide.index, side]]
                 if ranks is not None else None)
         fig.add_trace(go.Bar(y=list(wide.index), x=wide[side], orientation="h", name=name, text=text,
                              textposition="outside", cliponaxis=False,
@@ -825,7 +754,7 @@ def forecast_fan(history_df: pd.DataFrame, forecast_df: pd.DataFrame, *, x: str 
     if have_fc:
         end = forecast_df.sort_values(x).iloc[-1]
         band = (f" ({level:g}% interval {number(end[lower], unit)} to {number(end[upper], unit)})"
-                if {lower, upper} <= set(forecast_df.columns) and not _bad(end[lower]) else "")
+                if {lower, upper} <= set(forecast_df.columns) and not is_missing(end[lower]) else "")
         when = month_label(end[x]) if _is_time(forecast_df[x]) else str(end[x])
         alt += f"; forecast {number(end[forecast], unit)} by {when}{band}"
     fig.layout.meta["alt"] = alt + "."
@@ -833,7 +762,7 @@ def forecast_fan(history_df: pd.DataFrame, forecast_df: pd.DataFrame, *, x: str 
 
 
 __all__ = [
-    "AREA_TITLES", "COLORWAY", "OKABE_ITO", "STATUS_STYLE", "budget_position", "count", "driver_text",
+    "AREA_TITLES", "COLORWAY", "MISSING", "OKABE_ITO", "STATUS_STYLE", "budget_position", "count", "driver_text",
     "fiscal_quarter", "forecast_fan", "frontier", "money", "month_label", "no_data", "number", "pct",
     "rank_acceptability", "ranked_bars", "roadmap", "scorecard", "stacked_bars", "status_text", "tornado",
     "trend", "use_house_style",

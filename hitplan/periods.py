@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from hitplan.errors import UsageError
+from hitplan.schema import feeds
 
 ACCEPTED = (
     "FY2027 (fiscal year), FY2027Q1 or 2027Q1 (fiscal quarter), 2026-03 (calendar month), "
@@ -73,6 +74,46 @@ def fiscal_quarter_start(fy: int, q: int, start_month: int) -> dt.date:
     return add_months(fiscal_year_start(fy, start_month), 3 * (q - 1))
 
 
+def quarter_label(fy: int, q: int) -> str:
+    """Quarter ``q`` (1-4) of fiscal year ``fy`` as finance names it: FY2027Q1."""
+    return f"FY{fy}Q{q}"
+
+
+def fiscal_quarter_of(d: dt.date, start_month: int) -> tuple[int, int]:
+    """The fiscal year and the quarter (1-4) a day falls in."""
+    return fiscal_year_of(d, start_month), (d.month - start_month) % 12 // 3 + 1
+
+
+def fiscal_quarter_label(d: dt.date, start_month: int) -> str:
+    """The fiscal quarter a day falls in, as finance names it: FY2027Q1."""
+    return quarter_label(*fiscal_quarter_of(d, start_month))
+
+
+def quarter_labels(fy: int, q: int, n: int) -> list[str]:
+    """The labels of ``n`` consecutive fiscal quarters from quarter ``q`` of ``fy``: FY2027Q4, FY2028Q1, ..."""
+    k = fy * 4 + q - 1
+    return [quarter_label((k + i) // 4, (k + i) % 4 + 1) for i in range(n)]
+
+
+def quarter_start(d: dt.date, start_month: int) -> dt.date:
+    """The first day of the fiscal quarter ``d`` falls in."""
+    offset = (d.month - start_month) % 3
+    return add_months(dt.date(d.year, d.month, 1), -offset)
+
+
+def complete_quarters(first_day: dt.date, as_of: dt.date, start_month: int) -> list[dt.date]:
+    """Start days of the fiscal quarters lying wholly inside ``[first_day, as_of]`` (a partial first or last
+    quarter is left out, so every count covers a whole quarter)."""
+    q = quarter_start(first_day, start_month)
+    if q < first_day:
+        q = add_months(q, 3)
+    out = []
+    while add_months(q, 3) - dt.timedelta(days=1) <= as_of:
+        out.append(q)
+        q = add_months(q, 3)
+    return out
+
+
 def period_from_text(text: str, start_month: int, today: dt.date) -> Period:
     """The period a label names on a fiscal calendar starting in ``start_month``, as seen on ``today``."""
     t = text.strip()
@@ -85,7 +126,7 @@ def period_from_text(text: str, start_month: int, today: dt.date) -> Period:
     if m := re.fullmatch(r"(?:fy)?(\d{4})-?q([1-4])", low):
         fy, q = int(m.group(1)), int(m.group(2))
         s = fiscal_quarter_start(fy, q, start_month)
-        return Period(f"FY{fy}Q{q}", s, add_months(s, 3))
+        return Period(quarter_label(fy, q), s, add_months(s, 3))
     if m := re.fullmatch(r"(\d{4})-(\d{2})", low):
         y, mo = int(m.group(1)), int(m.group(2))
         if not 1 <= mo <= 12:
@@ -102,7 +143,7 @@ def period_from_text(text: str, start_month: int, today: dt.date) -> Period:
         if today == add_months(fiscal_quarter_start(fy_now, q_now, start_month), 3) - dt.timedelta(days=1):
             fy, q = fy_now, q_now  # on its last day the quarter is complete
         s = fiscal_quarter_start(fy, q, start_month)
-        return Period(f"FY{fy}Q{q}", s, add_months(s, 3))
+        return Period(quarter_label(fy, q), s, add_months(s, 3))
     if low in ("this-fy", "ytd"):
         s = fiscal_year_start(fy_now, start_month)
         return Period(f"FY{fy_now} to {today.isoformat()}", s, today + dt.timedelta(days=1))
@@ -162,8 +203,6 @@ def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     Reports default their as-of date to this, so that "last-quarter" on a store loaded to 2026-09-30 is the
     quarter that ends then, whatever day the report runs.
     """
-    from hitplan.schema import feeds
-
     parts = [f"select max({feeds()[f].date_column})::date as d from {f}" for f in ACTIVITY_FEEDS]
     rows = con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()
     return rows[0][0] if rows and rows[0][0] else None

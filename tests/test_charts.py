@@ -19,7 +19,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from hitplan import charts as C
-from hitplan.kpi.common import AreaStatus, Driver
+from hitplan.analysis import AreaStatus, Driver
 from hitplan.report import browser
 
 MONTHS = pd.date_range("2026-07-01", periods=3, freq="MS")
@@ -78,13 +78,14 @@ def test_house_style_is_registered_and_made_default():
         pio.templates.default = old_template
 
 
+@pytest.mark.slow  # a fresh interpreter importing plotly and the report modules: seconds
 def test_report_kernels_do_not_import_nbformat():
     """plotly's renderers import nbformat and jsonschema (seconds per kernel); the report cells never need them."""
     import subprocess
     import sys
 
     code = ("import sys, plotly.graph_objects as go; from hitplan.report.context import open_context; "
-            "from hitplan.report.display import show, show_figure; from hitplan.report.sections import area_section; "
+            "from hitplan.report.display import show, show_figure; from hitplan.report.areas import area_section; "
             "from hitplan.charts import use_house_style; use_house_style(); "
             "print('nbformat' in sys.modules, 'jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -55,7 +55,11 @@ def test_forecast_tables_say_which_series_show_the_baseline(support):
     assert set(table["shown from"]) <= {"model", "seasonal naive", "not enough history"}
     nxt = [c for c in table.columns if re.fullmatch(r"FY\d{4}Q\d", str(c))]
     assert len(nxt) == 4 and nxt[0] == "FY2027Q2"
-    assert table[nxt[0]].is_monotonic_decreasing or table[nxt[0]].isna().any(), "largest first"
+    first = table[nxt[0]]
+    known = first.dropna()
+    assert len(known) >= 2 and known.is_monotonic_decreasing, "largest first"
+    assert list(first.isna()) == sorted(first.isna()), "series without a forecast come last"
+    assert (first.isna() == (table["shown from"] == "not enough history")).all(), "no number means not enough history"
 
 
 def test_the_forecast_figure_is_a_fan_with_actuals_and_an_interval(support):

@@ -17,8 +17,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from hitplan.analysis import empty, missing, period_params, run
 from hitplan.forecast.common import setting
-from hitplan.kpi.common import empty, missing, period_params, run
+from hitplan.formatting import cents
 from hitplan.periods import Period
 
 COLUMNS = ["entry_id", "posting_date", "vendor_id", "vendor_name", "invoice_number", "amount", "cost_pool",
@@ -86,24 +87,20 @@ order by f.posting_date, f.entry_id
 """
 
 
-def _money(v: float) -> str:
-    return f"${v:,.2f}"
-
-
 def _reasons(r: Any, days: int) -> tuple[str, str]:
     """(anomaly kinds, the reason in a finance person's words) for one flagged line."""
     who = r.vendor_name if isinstance(r.vendor_name, str) else r.vendor_id
     kinds, why = [], []
     if r.is_duplicate:
         kinds.append("duplicate invoice")
-        why.append(f"invoice {r.invoice_number} from {who} for {_money(r.amount)} was already posted as "
+        why.append(f"invoice {r.invoice_number} from {who} for {cents(r.amount)} was already posted as "
                    f"{r.first_entry} on {pd.Timestamp(r.first_posted):%Y-%m-%d}: likely paid twice")
     if r.is_spike:
         kinds.append("spike")
-        why.append(f"{_money(r.amount)} is {r.amount / r.vendor_median_before:.1f}x {who}'s median line "
-                   f"({_money(r.vendor_median_before)}) over its {r.vendor_lines_before} earlier lines of the {days} "
+        why.append(f"{cents(r.amount)} is {r.amount / r.vendor_median_before:.1f}x {who}'s median line "
+                   f"({cents(r.vendor_median_before)}) over its {r.vendor_lines_before} earlier lines of the {days} "
                    f"days before, and {r.amount / r.vendor_max_before:.1f}x its largest "
-                   f"({_money(r.vendor_max_before)})")
+                   f"({cents(r.vendor_max_before)})")
     if r.is_off_pool:
         kinds.append("off usual cost pool")
         why.append(f"coded to {r.cost_pool}, where {who} posted none of its {r.vendor_lines_before} earlier lines "

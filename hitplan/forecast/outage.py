@@ -22,10 +22,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 # imported before any threadpool_limits block: a limit only reaches OpenMP runtimes already loaded
 from threadpoolctl import threadpool_limits
 
-from hitplan.forecast.common import complete_quarters, fy_start, quarter_label, setting
-from hitplan.kpi.common import empty, missing
+from hitplan.analysis import empty, missing
+from hitplan.forecast.common import setting
 from hitplan.models import attach_models
-from hitplan.periods import add_months
+from hitplan.periods import add_months, complete_quarters, fiscal_quarter_label, fiscal_year_start_month
 from hitplan.store import scalar
 
 FEATURES = ["criticality_tier", "age_years", "years_to_end_of_support", "past_end_of_support", "holds_phi",
@@ -178,7 +178,7 @@ def outage_risk(con: duckdb.DuckDBPyConnection, as_of: dt.date, *, seed: int = 7
     if note := missing(con, "stg_systems"):
         return empty(COLUMNS, note, SOURCE)
     attach_models(con)
-    fy = fy_start(con)
+    fy = fiscal_year_start_month(con)
     first_day = scalar(con, "select cast(min(opened_at) as date) from int_incidents where opened_at < ?",
                        [as_of + dt.timedelta(days=1)])
     quarters = complete_quarters(first_day, as_of, fy) if first_day else []
@@ -215,7 +215,7 @@ def outage_risk(con: duckdb.DuckDBPyConnection, as_of: dt.date, *, seed: int = 7
     p_now = _fit_predict(train, now, seed) if len(now) else None
     model_p = dict(zip(now["system_id"], p_now)) if p_now is not None else {}
     use_model = use_model and p_now is not None
-    target = quarter_label(add_months(quarters[-1], 3), fy)
+    target = fiscal_quarter_label(add_months(quarters[-1], 3), fy)
     last = panel[panel["t"] == n - 1].set_index("system_id")
     out = []
     for sid, r in last.iterrows():

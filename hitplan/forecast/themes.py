@@ -23,10 +23,13 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from threadpoolctl import threadpool_limits
 
+from hitplan.analysis import empty, missing
 from hitplan.forecast.common import setting
-from hitplan.kpi.common import empty, missing
 from hitplan.periods import Period
 
 SOURCE = ("stg_incidents.short_description with int_incidents: incident_number, system_id, system_name, opened_month; "
@@ -39,8 +42,6 @@ _JOINED = {r"\bwi-?fi\b": "wifi", r"\be-?mail\b": "email", r"\bco-sign": "cosign
 
 
 def _stop_words(cfg: dict | None, site_codes: set[str]) -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     extra = {str(w).lower() for w in setting(cfg, "themes", "stop_words")}
     extra |= {str(w).lower() for w in setting(cfg, "themes", "site_codes")}
     return frozenset(ENGLISH_STOP_WORDS | extra | {c.lower() for c in site_codes})
@@ -107,10 +108,6 @@ def _site_codes(con, period: Period) -> set[str]:
 
 
 def _fit(con: duckdb.DuckDBPyConnection, period: Period, n_themes: int | None, seed: int, cfg: dict | None) -> _Fit:
-    from scipy import sparse
-    from sklearn.decomposition import NMF
-    from sklearn.feature_extraction.text import CountVectorizer
-
     n_themes = int(n_themes or setting(cfg, "themes", "n_themes"))
     texts = con.execute(f"""
         select regexp_replace(s.short_description, '{_DIGIT_CHUNK}', '#', 'g') as shown,

@@ -33,9 +33,9 @@ from hitplan.forecast.backtest import (
     rolling_origin,
     seasonal_naive_forecaster,
 )
-from hitplan.forecast.common import complete_quarters, fy_start, quarter_label, setting
+from hitplan.forecast.common import setting
 from hitplan.models import attach_models
-from hitplan.periods import add_months
+from hitplan.periods import add_months, complete_quarters, fiscal_quarter_label, fiscal_year_start_month
 from hitplan.store import scalar
 
 BY = ("system", "category")
@@ -161,7 +161,7 @@ def _quarters(con, as_of: dt.date) -> tuple[int, list[dt.date]]:
     """The fiscal year's start month, and the start days of the complete fiscal quarters of incidents on or before
     ``as_of``."""
     attach_models(con)
-    fy = fy_start(con)
+    fy = fiscal_year_start_month(con)
     first_day = scalar(con, "select cast(min(opened_at) as date) from int_incidents where opened_at < ?",
                        [as_of + dt.timedelta(days=1)])
     return fy, (complete_quarters(first_day, as_of, fy) if first_day else [])
@@ -212,8 +212,8 @@ def _labelled_backtest(series, quarters, bt: pd.DataFrame, by: str, con) -> pd.D
         df = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
         df.attrs.update(source=_source(by), note="not enough complete quarters of incidents to backtest")
         return df
-    fy = fy_start(con)
-    labels = [quarter_label(q, fy) for q in quarters]
+    fy = fiscal_year_start_month(con)
+    labels = [fiscal_quarter_label(q, fy) for q in quarters]
     out = bt.assign(
         by=by,
         series_id=series["series_id"].to_numpy()[bt["series"].to_numpy()],
@@ -255,7 +255,7 @@ def incident_volume_forecast(
         df.attrs.update(source=src, note="no complete fiscal quarter of incidents on or before the as-of day",
                         backtest=[])
         return df
-    fy = fy_start(con)
+    fy = fiscal_year_start_month(con)
     min_q = setting(cfg, "volume", "min_history_quarters")
     labelled = _labelled_backtest(series, quarters, bt, by, con)
     per_series = backtest_metrics(bt, [MODEL, BASELINE], ["series"]).set_index("series") if not bt.empty else None
@@ -283,7 +283,7 @@ def incident_volume_forecast(
                     "baseline shown: the model did not beat the seasonal-naive baseline in backtest", (bp, bl, bu)
             rows.append({
                 "by": by, "series_id": s.series_id, "series_name": s.series_name,
-                "quarter": quarter_label(future[h - 1], fy), "quarter_start": future[h - 1], "horizon": h,
+                "quarter": fiscal_quarter_label(future[h - 1], fy), "quarter_start": future[h - 1], "horizon": h,
                 "forecast": value[0], "lower": value[1], "upper": value[2], "shown": shown, "status": status,
                 "model_forecast": mp if enough else np.nan, "baseline_forecast": bp if enough else np.nan,
                 "model_mase": m[f"{MODEL}_mase"] if m is not None else np.nan,
@@ -323,7 +323,7 @@ def incident_volume_history(
         return df
     series, y = _panel(con, by, qs)
     keep = slice(max(0, len(qs) - quarters), len(qs))
-    rows = [{"by": by, "series_id": s.series_id, "series_name": s.series_name, "quarter": quarter_label(q, fy),
+    rows = [{"by": by, "series_id": s.series_id, "series_name": s.series_name, "quarter": fiscal_quarter_label(q, fy),
              "quarter_start": q, "incidents": y[i, j]}
             for i, s in enumerate(series.itertuples(index=False))
             for j, q in list(enumerate(qs))[keep] if not np.isnan(y[i, j])]

@@ -20,18 +20,14 @@ import math
 import pandas as pd
 
 from hitplan import charts
-from hitplan.charts import count, pct
+from hitplan.formatting import count, fixed, money, pct
 from hitplan.periods import Period
 from hitplan.report.findings import names, plural
-from hitplan.report.sections import Section, _Draft, _fix_captions
+from hitplan.report.sections import Draft, Section, fix_captions
 
 _BACKTEST_COLS = {"horizon": "quarters ahead", "forecasts": "forecasts", "model_mase": "MASE, model",
                   "baseline_mase": "MASE, seasonal naive", "model_coverage_pct": "80 % interval coverage, model (%)",
                   "baseline_coverage_pct": "80 % interval coverage, seasonal naive (%)"}
-
-
-def _num(v, fmt: str = ".2f") -> str:
-    return charts.MISSING if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
 
 def _overall(fc: pd.DataFrame) -> dict | None:
@@ -54,8 +50,8 @@ def _honesty(fc: pd.DataFrame, what: str) -> str:
     shown = fc.drop_duplicates("series_id")["shown"].value_counts()
     verdict = ("beat" if m["model_mase"] < m["baseline_mase"] else "did not beat")
     return (f"In a backtest over the last four quarter ends ({count(m['forecasts'])} forecasts) the {what} model "
-            f"{verdict} the seasonal-naive baseline (same quarter last year): MASE {_num(m['model_mase'])} against "
-            f"{_num(m['baseline_mase'])} (below 1 beats a naive forecast), and its 80 % intervals held the actual "
+            f"{verdict} the seasonal-naive baseline (same quarter last year): MASE {fixed(m['model_mase'])} against "
+            f"{fixed(m['baseline_mase'])} (below 1 beats a naive forecast), and its 80 % intervals held the actual "
             f"count {pct(m['model_coverage_pct'], 0)} of the time against {pct(m['baseline_coverage_pct'], 0)}. "
             f"The model is shown for {plural(shown.get('model', 0), 'series', 'series')}, the baseline for "
             f"{count(shown.get('seasonal naive', 0))} where the model did not beat it.")
@@ -76,7 +72,7 @@ def _forecast_table(fc: pd.DataFrame, label: str) -> pd.DataFrame:
     fc = fc.assign(shown=fc["shown"].fillna("not enough history"))
     wide = fc.pivot(index=["series_name", "shown"], columns="quarter", values="forecast").reset_index()
     first = fc[fc["horizon"] == 1].set_index("series_name")
-    interval = first["lower"].map(lambda v: _num(v, ".0f")) + "-" + first["upper"].map(lambda v: _num(v, ".0f"))
+    interval = first["lower"].map(lambda v: fixed(v, ".0f")) + "-" + first["upper"].map(lambda v: fixed(v, ".0f"))
     wide.insert(2, "next quarter, 80 % interval", wide["series_name"].map(interval))
     wide.insert(3, "last 4 quarters", wide["series_name"].map(first["last_4_quarters"]))
     nxt = fc["quarter"].iloc[0]
@@ -164,8 +160,8 @@ def infrastructure_outlook(con, p: Period, s) -> None:
                    for r in top.itertuples()]) + ".")
     skill = b.get("brier_skill_pct")
     s.say(f"In a backtest over {count(b.get('forecasts', 0))} system-quarters ({count(b.get('events', 0))} with a P1/P2 "
-          f"incident) the calibrated model scored a Brier score of {_num(b.get('brier_model'), '.3f')} against "
-          f"{_num(b.get('brier_base_rate'), '.3f')} for the base rate (lower is better"
+          f"incident) the calibrated model scored a Brier score of {fixed(b.get('brier_model'), '.3f')} against "
+          f"{fixed(b.get('brier_base_rate'), '.3f')} for the base rate (lower is better"
           + (f"; {pct(skill, 0)} skill" if skill is not None and not math.isnan(skill) else "") + "); "
           + ("the model's probabilities are shown." if b.get("shown") == "model"
              else "the model did not beat the base rate, so the base rate is shown for every system."))
@@ -198,7 +194,7 @@ def costs_outlook(con, p: Period, s) -> None:
               else f"Ledger postings cannot be checked for {p.label}: {note}.")
         return
     kinds = flags["anomaly"].str.split("; ").explode().value_counts()
-    s.say(f"{plural(len(flags), 'ledger posting')} of {p.label} ({charts.money(flags['amount'].sum())}) "
+    s.say(f"{plural(len(flags), 'ledger posting')} of {p.label} ({money(flags['amount'].sum())}) "
           f"{'looks' if len(flags) == 1 else 'look'} wrong and should be checked before the books close: "
           + names([f"{count(n)} {k.replace('_', ' ')}" for k, n in kinds.items()], 4)
           + ". Each has its reason in the table below.")
@@ -217,9 +213,9 @@ def outlook_section(con, area: str, period: Period) -> Section | None:
     """The area's outlook for IT (None for an area without one): forecasts and flags with their backtests."""
     if area not in OUTLOOKS:
         return None
-    s = _Draft(area, period, "it")
+    s = Draft(area, period, "it")
     OUTLOOKS[area](con, period, s)
-    _fix_captions(s)
+    fix_captions(s)
     out = s.done()
     out.key, out.title = f"{area}_outlook", TITLES[area]
     return out
