@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hitplan.prioritize.evidence import CRITERIA, initiative_evidence
+from hitplan.settings import load_settings
 from kpi_fixtures import connect, period, tiny_store
 
 
@@ -45,7 +46,8 @@ def con(tmp_path):
 
 
 def test_criteria_are_computed_from_the_target_systems(con):
-    m, trace = initiative_evidence(con, period("2024-07-01", "2025-07-01"), horizon_years=2, discount_rate=0.0)
+    m, trace = initiative_evidence(con, period("2024-07-01", "2025-07-01"), load_settings(), None, horizon_years=2,
+                                   discount_rate=0.0)
     assert m["initiative_id"].tolist() == ["A", "B"]  # done and rejected initiatives are not candidates
     a = m.set_index("initiative_id").loc["A"]
     # 60 min x 300 users / 60 = 300 user-hours, tier 1 weighs 5 - 1 = 4
@@ -65,23 +67,19 @@ def test_criteria_are_computed_from_the_target_systems(con):
     assert "2x1 open KEV" in trace.query("initiative_id == 'B' and criterion == 'risk_reduction'")["how"].item()
 
 
-def test_planted_priorities_rank_in_the_top_quartile_under_default_weights(tmp_path_factory, monkeypatch):
+def test_planted_priorities_rank_in_the_top_quartile_under_default_weights(demo_store):
     """On the synthetic hospital, replacing the end-of-support switch stack and remediating the overdue
     KEV findings rank in the top quartile of the initiatives under the default weights."""
-    import datetime as dt
-    import json
-
     from hitplan import store
     from hitplan.periods import resolve_period
-    from hitplan.pipeline import build_demo
     from hitplan.prioritize import load_criteria, rank, weighted_sum
 
-    base = tmp_path_factory.mktemp("prio")
-    monkeypatch.setenv("HITPLAN_KEY_FILE", str(base / "key"))
-    build_demo(base / "files", base / "s.duckdb", scale=0.2)
-    truth = json.loads((base / "files" / "ground_truth.json").read_text())
-    con = store.connect(base / "s.duckdb")
-    m, _ = initiative_evidence(con, resolve_period(con, "last-12-months", today=dt.date.fromisoformat(truth["end"])))
+    path, truth, as_of = demo_store
+    con = store.connect(path)
+    try:
+        m, _ = initiative_evidence(con, resolve_period(con, "last-12-months", today=as_of), load_settings(), None)
+    finally:
+        con.close()
     criteria = load_criteria()
     ranks = rank(weighted_sum(m.set_index("initiative_id")[list(criteria.names)], criteria))
     by_name = dict(zip(m["name"], m["initiative_id"]))
@@ -91,23 +89,19 @@ def test_planted_priorities_rank_in_the_top_quartile_under_default_weights(tmp_p
     assert ranks[switch] <= top_quartile and ranks[kev] <= top_quartile, ranks.sort_values().head(8).to_dict()
     # and for the reasons planted: the switch stack's risk includes its end of support, the KEV work its findings
     risk = m.set_index("initiative_id")["risk_reduction"]
-    assert risk[switch] >= 5 * len(truth["eos_switch_stack"]["system_ids"])
-    assert risk[kev] >= 2 * len(truth["overdue_kev"]["findings"])
+    assert risk[switch] >= 5 * len(truth.eos_switch_stack.system_ids)
+    assert risk[kev] >= 2 * len(truth.overdue_kev.findings)
 
 
-def test_hitplan_score_ranks_explains_and_funds_within_every_budget(tmp_path_factory, monkeypatch, cli):
-    """`hitplan score --budget` on a small demo store: a ranked, explained list and a funded portfolio whose
+def test_hitplan_score_ranks_explains_and_funds_within_every_budget(demo_store, tmp_path, cli):
+    """`hitplan score --budget` on the small demo store: a ranked, explained list and a funded portfolio whose
     totals stay within every fiscal year's capex, opex and staff hours."""
     import json
     from pathlib import Path
 
-    from hitplan.pipeline import build_demo
-
-    base = tmp_path_factory.mktemp("score")
-    monkeypatch.setenv("HITPLAN_KEY_FILE", str(base / "key"))
-    build_demo(base / "files", base / "s.duckdb", scale=0.1)
+    store, base = demo_store[0], tmp_path
     budget = Path(__file__).resolve().parents[1] / "hitplan" / "prioritize" / "budget_example.yaml"
-    code, out, err = cli("score", "--store", base / "s.duckdb", "--as-of", "2026-09-30", "--budget", budget,
+    code, out, err = cli("score", "--store", store, "--as-of", "2026-09-30", "--budget", budget,
                          "--samples", "300", "--format", "json")
     assert code == 0, err
     res = json.loads(out)
@@ -121,9 +115,9 @@ def test_hitplan_score_ranks_explains_and_funds_within_every_budget(tmp_path_fac
             assert year[f"{resource}_used"] <= year[f"{resource}_budget"] + 1e-6, (year, resource)
     funded = {r["initiative"] for r in pf["roadmap"]}
     assert len(funded) < 25  # the budgets bind: a choice was made
-    code, out, _ = cli("score", "--store", base / "s.duckdb", "--as-of", "2026-09-30", "--samples", "300")
+    code, out, _ = cli("score", "--store", store, "--as-of", "2026-09-30", "--samples", "300")
     assert code == 0 and "rank" in out and "--budget FILE" in out
     bad = base / "weights.yaml"
     bad.write_text("criteria:\n  cost: {direction: cost, weight: 0.5}\n  reach: {direction: benefit, weight: 0.3}\n")
-    code, _, err = cli("score", "--store", base / "s.duckdb", "--weights", bad)
+    code, _, err = cli("score", "--store", store, "--weights", bad)
     assert code == 2 and "sum to 0.8" in err

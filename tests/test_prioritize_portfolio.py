@@ -313,12 +313,14 @@ def _check_against_brute_force(items: list[I], caps: np.ndarray, horizon: int, d
             assert not any(e in road.index for e in it.excludes)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(max_items=7, min_horizon=1, max_horizon=4))
 def test_milp_equals_brute_force_within_one_year(instance):
     _check_against_brute_force(*instance)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(max_items=5, min_horizon=5, max_horizon=8))
 def test_milp_equals_brute_force_across_two_years(instance):

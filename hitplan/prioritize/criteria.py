@@ -1,18 +1,19 @@
-"""The criteria initiatives are scored on: names, direction (benefit or cost) and weights, from criteria.yaml."""
+"""The criteria initiatives are scored on: names, direction (benefit or cost) and weights, from the settings'
+``criteria`` section (shipped: criteria.yaml)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from hitplan import config
 from hitplan.errors import UsageError
+from hitplan.settings import Settings, criteria_document
+from hitplan.settings import shipped as shipped_settings
 
 DIRECTIONS = ("benefit", "cost")
 WEIGHT_TOLERANCE = 1e-6
@@ -64,38 +65,38 @@ def _check_weights(weights: Mapping[str, float]) -> None:
         raise UsageError(f"weights must sum to 1 (±{WEIGHT_TOLERANCE:g}) but sum to {total:.6g}")
 
 
-def _default_text() -> str:
-    return resources.files("hitplan.prioritize").joinpath("criteria.yaml").read_text(encoding="utf-8")
-
-
 @lru_cache(maxsize=1)
 def known_criteria() -> tuple[str, ...]:
-    """The criteria hitplan computes evidence for: those of the shipped criteria.yaml, in its order."""
-    return tuple(yaml.safe_load(_default_text())["criteria"])
+    """The criteria hitplan computes evidence for: those of the shipped criteria (criteria.yaml), in its order."""
+    return tuple(shipped_settings()["criteria"])
+
+
+def _criteria(spec: Mapping[str, Mapping], where: str) -> Criteria:
+    try:
+        return Criteria(tuple(spec), tuple(str(v["direction"]) for v in spec.values()),
+                        tuple(float(v["weight"]) for v in spec.values()))
+    except UsageError as err:
+        raise UsageError(f"{where}: {err}") from None
+
+
+def criteria_from_settings(settings: Settings) -> Criteria:
+    """The criteria, directions and weights of the settings' ``criteria`` section (the shipped criteria.yaml, a
+    settings file's figures over it, or a --weights file), checked: weights summing to 1, known directions."""
+    spec = {name: settings.group("criteria", name) for name in settings.groups("criteria")}
+    where = ", ".join(sorted({settings.source("criteria", n, k) for n in spec for k in ("direction", "weight")
+                              if not settings.is_shipped("criteria", n)})) or "criteria.yaml"
+    return _criteria(spec, where)
 
 
 def load_criteria(path: str | Path | None = None, weights: Mapping[str, float] | None = None, *,
                   known: tuple[str, ...] | None = None) -> Criteria:
     """The criteria in ``path`` (default: the shipped criteria.yaml), optionally with ``weights`` set directly;
     with ``known`` (e.g. ``known_criteria()``, those the store has evidence for) any other name is refused."""
-    where = f"criteria file {path}" if path is not None else "criteria.yaml"
-    doc = config.read_yaml(path, "criteria file") if path is not None else yaml.safe_load(_default_text())
-    spec = doc.get("criteria") if isinstance(doc, dict) else None
-    if not isinstance(spec, dict) or not spec:
-        raise UsageError(f"{where}: expected a 'criteria' mapping of name -> direction and weight; start from "
-                         "hitplan/prioritize/criteria.yaml")
-    unknown = [str(n) for n in spec if known is not None and n not in known]
-    if unknown:
-        raise UsageError(f"{where}: unknown criterion {unknown[0]!r}; use {', '.join(known)}")
-    for name, v in spec.items():
-        if not isinstance(v, dict) or "direction" not in v or "weight" not in v:
-            raise UsageError(f"{where}: criterion {name} needs a direction (benefit or cost) and a weight")
-        if isinstance(v["weight"], bool) or not isinstance(v["weight"], (int, float)):
-            raise UsageError(f"{where}: {name}.weight {v['weight']!r} is not a number; give a weight like 0.15 "
-                             "(the weights summing to 1)")
-    try:
-        crit = Criteria(tuple(spec), tuple(v["direction"] for v in spec.values()),
-                        tuple(float(v["weight"]) for v in spec.values()))
-    except UsageError as err:
-        raise UsageError(f"{where}: {err}") from None
+    if path is None:
+        spec = {n: {k: f.value for k, f in figs.items()} for n, figs in shipped_settings()["criteria"].items()}
+        where = "criteria.yaml"
+    else:
+        where = f"criteria file {path}"
+        spec = criteria_document(config.read_yaml(path, "criteria file"), where, known)
+    crit = _criteria(spec, where)
     return crit.with_weights(weights) if weights is not None else crit

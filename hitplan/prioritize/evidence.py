@@ -5,19 +5,24 @@ initiative scores as it does. Counts cover the period (normally the last 12 mont
 
 - clinical_impact: user-hours of outage on the target systems, weighted by criticality (tier 1 counts 4x,
   tier 4 once; untiered as tier 3): sum(outage minutes x users affected / 60 x (5 - tier)).
-- risk_reduction: risk points on the target systems: 1 per open critical finding on a PHI system, 2 per
-  open KEV-listed finding, 3 per tier-1/2 system without a passed DR test in the last 12 months, 5 per
-  system past end of support (3 within 12 months, 1 within 24); compliance initiatives add 1 per HIPAA
-  control whose evidence is over 12 months old.
+- risk_reduction: risk points on the target systems (settings ``portfolio.evidence.risk_points`` and
+  ``eos_points``, shipped: 1 per open critical finding on a PHI system, 2 per open KEV-listed finding, 3 per
+  tier-1/2 system without a passed DR test in the KPI's DR window ``kpi.continuity.dr_coverage_months``, 5 per
+  system past end of support, 3 within the first of ``kpi.infrastructure.eos_horizons_months``, 1 within the
+  second); compliance initiatives add 1 per HIPAA control whose evidence is older than
+  ``kpi.compliance.evidence_stale_months``.
 - operational_effect: hours of incident handling avoided per year: incidents x mean hours to resolve x
   the expected incident reduction.
-- financial_npv: net present value (US$) over the horizon of savings plus avoided downtime (outage hours x
-  cost per hour by tier x expected outage reduction) minus added opex, less capex; payback in years.
+- financial_npv: net present value (US$) over the horizon (``portfolio.evidence.horizon_years``) at the yearly
+  discount rate (``portfolio.urgency.yearly_discount_rate``) of savings plus avoided downtime (outage hours x
+  cost per hour by tier, ``kpi.continuity.downtime_cost_per_hour_usd``, x expected outage reduction) minus added
+  opex, less capex; payback in years.
 - reach: average daily active users of the target systems over the last three months of the period.
 - strategic_alignment (0-5) and confidence (0-1): leadership's ratings, as entered.
 - cost: capex plus opex over the horizon (US$), a cost criterion.
 - outage_probability (evidence beside the criteria, not one of them): the highest probability (0-1) of a P1/P2
-  incident next quarter among the target systems, from ``hitplan.forecast.outage_risk``.
+  incident next quarter among the target systems, from the per-system frame the caller computed with
+  ``hitplan.forecast.outage_risk`` (blank when it gave none).
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from hitplan.kpi.common import setting
 from hitplan.models import attach_models
 from hitplan.periods import Period
+from hitplan.settings import Settings
 
 CRITERIA = ("clinical_impact", "risk_reduction", "operational_effect", "financial_npv", "reach",
             "strategic_alignment", "confidence", "cost")
@@ -62,7 +67,7 @@ findings as (
 ),
 dr as (
     select system_id, bool_or(passed) as passed_recently
-    from stg_dr_tests where test_date >= cast($end as date) - interval 365 day and test_date < $end
+    from stg_dr_tests where test_date >= cast($end as date) - to_months(cast($dr_months as integer)) and test_date < $end
     group by system_id
 ),
 usage as (
@@ -78,9 +83,10 @@ per_system as (
         coalesce(f.open_critical_phi, 0) as open_critical_phi, coalesce(f.open_kev, 0) as open_kev,
         case when coalesce(s.tier, 3) <= 2 and not coalesce(d.passed_recently, false) then 1 else 0 end as dr_gap,
         case when s.end_of_support is null then 0
-             when s.end_of_support < cast($end as date) then 5
-             when s.end_of_support < cast($end as date) + interval 12 month then 3
-             when s.end_of_support < cast($end as date) + interval 24 month then 1 else 0 end as eos_points,
+             when s.end_of_support < cast($end as date) then $eos_past
+             when s.end_of_support < cast($end as date) + to_months(cast($eos_h1 as integer)) then $eos_first
+             when s.end_of_support < cast($end as date) + to_months(cast($eos_h2 as integer)) then $eos_second
+             else 0 end as eos_points,
         coalesce(u.active_users, 0) as active_users,
         coalesce(i.outage_hours, 0) * c.usd as downtime_cost_usd
     from targets t
@@ -94,7 +100,7 @@ per_system as (
 stale_controls as (
     select count(*) as stale from stg_controls
     where framework = 'HIPAA Security Rule'
-      and (last_evidence_on is null or last_evidence_on < cast($end as date) - interval 365 day)
+      and (last_evidence_on is null or last_evidence_on < cast($end as date) - to_months(cast($stale_months as integer)))
 ),
 final as (
     select i.initiative_id, i.initiative_name, i.area,
@@ -128,27 +134,44 @@ def _npv(capex: float, yearly: float, years: int, rate: float) -> float:
 def initiative_evidence(
     con: duckdb.DuckDBPyConnection,
     period: Period,
+    settings: Settings,
+    outage_risk: pd.DataFrame | None,
     *,
-    horizon_years: int = 5,
-    discount_rate: float = 0.07,
-    cfg: dict | None = None,
+    horizon_years: int | None = None,
+    discount_rate: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(criteria matrix: one row per open initiative, one column per criterion; trace: the figures behind each)."""
+    """(criteria matrix: one row per open initiative, one column per criterion; trace: the figures behind each).
+
+    ``settings`` gives every figure the evidence counts with (downtime cost per hour, risk and end-of-support
+    points, windows, horizon and discount rate); ``outage_risk`` is ``hitplan.forecast.outage_risk(con,
+    period.last_day)`` (system_id, probability), or None to leave the outage probability blank.
+    ``horizon_years`` and ``discount_rate`` replace the settings' for a what-if."""
     attach_models(con)
-    cph = setting(cfg, "continuity", "downtime_cost_per_hour_usd")
+    years = int(horizon_years if horizon_years is not None else settings.value("portfolio", "evidence", "horizon_years"))
+    rate = float(discount_rate if discount_rate is not None
+                 else settings.value("portfolio", "urgency", "yearly_discount_rate"))
+    points = settings.value("portfolio", "evidence", "risk_points")
+    eos = settings.value("portfolio", "evidence", "eos_points")
+    h1, h2 = sorted(settings.value("kpi", "infrastructure", "eos_horizons_months"))[:2]
+    cph = settings.value("kpi", "continuity", "downtime_cost_per_hour_usd")
     params = {"start": period.start, "end": period.end,
-              **{f"cph{t}": float(cph[t]) for t in (1, 2, 3, 4)}}
+              **{f"cph{t}": float(cph[t]) for t in (1, 2, 3, 4)},
+              "dr_months": int(settings.value("kpi", "continuity", "dr_coverage_months")),
+              "stale_months": int(settings.value("kpi", "compliance", "evidence_stale_months")),
+              "eos_past": float(eos["past"]), "eos_first": float(eos["first_horizon"]),
+              "eos_second": float(eos["second_horizon"]), "eos_h1": int(h1), "eos_h2": int(h2)}
     raw = con.execute(_SQL, params).df()
     rows, trace = [], []
     for r in raw.itertuples(index=False):
-        risk = r.open_critical_phi + 2 * r.open_kev + 3 * r.dr_gaps + r.eos_points + r.stale_controls
+        risk = (points["open_critical_phi"] * r.open_critical_phi + points["open_kev"] * r.open_kev
+                + points["dr_gap"] * r.dr_gaps + r.eos_points + points["stale_control"] * r.stale_controls)
         mttr = 0.0 if pd.isna(r.mttr_hours) else float(r.mttr_hours)
         operational = r.incidents * mttr * r.incident_reduction_pct / 100.0
         avoided = float(r.downtime_cost_usd) * r.outage_reduction_pct / 100.0
         yearly = float(r.savings_per_year) + avoided - float(r.opex_per_year)
-        npv = _npv(float(r.capex), yearly, horizon_years, discount_rate)
+        npv = _npv(float(r.capex), yearly, years, rate)
         payback = float(r.capex) / yearly if yearly > 0 else None
-        cost = float(r.capex) + float(r.opex_per_year) * horizon_years
+        cost = float(r.capex) + float(r.opex_per_year) * years
         values = {
             "clinical_impact": float(r.clinical_impact), "risk_reduction": float(risk),
             "operational_effect": float(operational), "financial_npv": npv, "reach": float(r.reach),
@@ -160,37 +183,35 @@ def initiative_evidence(
                      "avoided_downtime_usd_per_year": avoided})
         how = {
             "clinical_impact": f"{r.target_systems} target systems: user-hours of outage weighted by tier",
-            "risk_reduction": (f"{r.open_critical_phi:g} open critical on PHI + 2x{r.open_kev:g} open KEV + "
-                               f"3x{r.dr_gaps:g} DR gaps + {r.eos_points:g} end-of-support points + "
-                               f"{r.stale_controls:g} stale controls"),
+            "risk_reduction": (f"{points['open_critical_phi']:g}x{r.open_critical_phi:g} open critical on PHI + "
+                               f"{points['open_kev']:g}x{r.open_kev:g} open KEV + "
+                               f"{points['dr_gap']:g}x{r.dr_gaps:g} DR gaps + {r.eos_points:g} end-of-support points + "
+                               f"{points['stale_control']:g}x{r.stale_controls:g} stale controls"),
             "operational_effect": f"{r.incidents:g} incidents x {mttr:.1f} h to resolve x {r.incident_reduction_pct:g} %",
-            "financial_npv": (f"-{float(r.capex):,.0f} capex + {horizon_years} years of ({float(r.savings_per_year):,.0f} "
+            "financial_npv": (f"-{float(r.capex):,.0f} capex + {years} years of ({float(r.savings_per_year):,.0f} "
                               f"savings + {avoided:,.0f} avoided downtime - {float(r.opex_per_year):,.0f} opex) "
-                              f"at {discount_rate:.0%}"),
+                              f"at {rate:.0%}"),
             "reach": "average daily active users, last 3 months",
             "strategic_alignment": "leadership rating (initiatives feed)",
             "confidence": "leadership rating (initiatives feed)",
-            "cost": f"{float(r.capex):,.0f} capex + {horizon_years} x {float(r.opex_per_year):,.0f} opex",
+            "cost": f"{float(r.capex):,.0f} capex + {years} x {float(r.opex_per_year):,.0f} opex",
         }
         for c in CRITERIA:
             trace.append({"initiative_id": r.initiative_id, "criterion": c, "value": values[c], "how": how[c],
-                          "source": _SOURCES[c]})
+                          "source": _source(c, settings)})
     matrix = pd.DataFrame(rows)
     if not matrix.empty:
-        matrix["outage_probability"] = matrix["initiative_id"].map(_outage_probability(con, period))
+        matrix["outage_probability"] = matrix["initiative_id"].map(_outage_probability(con, outage_risk)).astype(float)
     matrix.attrs["source"] = ("stg_initiatives with int_incidents, int_vulnerabilities, stg_systems, stg_dr_tests, "
                               "mart_usage_by_system_month, stg_controls; outage_probability: "
                               + _SOURCES["outage_probability"])
     return matrix, pd.DataFrame(trace)
 
 
-def _outage_probability(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, float]:
-    """Per initiative, the highest probability (0-1) of a P1/P2 incident next quarter among its target systems
-    (hitplan.forecast.outage_risk as of the period's last day); evidence beside the criteria, not a criterion."""
-    from hitplan.forecast.outage import outage_risk  # scikit-learn is loaded only when evidence is built
-
-    risk = outage_risk(con, period.last_day)
-    if risk.empty:
+def _outage_probability(con: duckdb.DuckDBPyConnection, risk: pd.DataFrame | None) -> dict[str, float]:
+    """Per initiative, the highest probability (0-1) of a P1/P2 incident next quarter among its target systems,
+    from ``risk`` (one row per system: system_id, probability); evidence beside the criteria, not a criterion."""
+    if risk is None or risk.empty:
         return {}
     p = risk.set_index("system_id")["probability"].astype(float)
     targets = con.execute("""
@@ -201,13 +222,31 @@ def _outage_probability(con: duckdb.DuckDBPyConnection, period: Period) -> dict[
     return targets.dropna(subset=["p"]).groupby("initiative_id")["p"].max().to_dict()
 
 
+def _source(criterion: str, settings: Settings) -> str:
+    """A criterion's source, with where the settings figures it uses come from."""
+    figures = _SETTINGS_USED.get(criterion, ())
+    if not figures:
+        return _SOURCES[criterion]
+    return _SOURCES[criterion] + "; " + "; ".join(f"{'.'.join(f)}: {settings.source(*f)}" for f in figures)
+
+
+_SETTINGS_USED = {
+    "risk_reduction": (("portfolio", "evidence", "risk_points"), ("portfolio", "evidence", "eos_points"),
+                       ("kpi", "infrastructure", "eos_horizons_months"), ("kpi", "continuity", "dr_coverage_months"),
+                       ("kpi", "compliance", "evidence_stale_months")),
+    "financial_npv": (("kpi", "continuity", "downtime_cost_per_hour_usd"), ("portfolio", "evidence", "horizon_years"),
+                      ("portfolio", "urgency", "yearly_discount_rate")),
+    "cost": (("portfolio", "evidence", "horizon_years"),),
+}
+
 _SOURCES = {
     "outage_probability": ("hitplan.forecast.outage_risk (stg_systems, int_incidents, int_vulnerabilities, "
-                           "stg_dr_tests): max over the target systems of P(P1/P2 next quarter); not a criterion"),
+                           "stg_dr_tests), as the caller computed it: max over the target systems of P(P1/P2 next "
+                           "quarter); not a criterion"),
     "clinical_impact": "int_incidents: outage_minutes, users_affected; stg_systems.criticality_tier",
     "risk_reduction": "int_vulnerabilities (is_open, severity, is_kev, system_holds_phi); stg_dr_tests; stg_systems.end_of_support; stg_controls.last_evidence_on",
     "operational_effect": "int_incidents: count, resolve_hours; stg_initiatives.incident_reduction_pct",
-    "financial_npv": "stg_initiatives: capex, opex_per_year, savings_per_year, outage_reduction_pct; int_incidents.outage_minutes; kpi/config.yaml continuity.downtime_cost_per_hour_usd",
+    "financial_npv": "stg_initiatives: capex, opex_per_year, savings_per_year, outage_reduction_pct; int_incidents.outage_minutes",
     "reach": "mart_usage_by_system_month.avg_daily_active_users",
     "strategic_alignment": "stg_initiatives.strategic_alignment",
     "confidence": "stg_initiatives.confidence",

@@ -32,15 +32,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, hstack, vstack
 
 from hitplan.errors import HitplanError, UsageError
+from hitplan.settings import Settings, load_settings
 
 RESOURCES = ("capex", "opex", "hours")
 QUARTERS_PER_YEAR = 4
@@ -91,17 +90,20 @@ class Discount:
         return (1.0 + self.quarterly_rate + np.asarray(urgency, float) * self.urgent_rate) ** -np.asarray(start, float)
 
 
-def load_discount(path=None) -> Discount:
-    """The delay discount in ``path`` (default: the shipped portfolio.yaml), per quarter."""
-    text = (open(path, encoding="utf-8").read() if path is not None else
-            resources.files("hitplan.prioritize").joinpath("portfolio.yaml").read_text(encoding="utf-8"))
-    spec = (yaml.safe_load(text) or {}).get("urgency") or {}
-    try:
-        yearly = float(spec["yearly_discount_rate"])
-        return Discount((1.0 + yearly) ** (1 / QUARTERS_PER_YEAR) - 1.0, float(spec["urgent_quarterly_rate"]))
-    except (KeyError, TypeError, ValueError) as err:
-        raise UsageError(f"{path or 'portfolio.yaml'}: 'urgency' needs yearly_discount_rate and "
-                         f"urgent_quarterly_rate as numbers ({err})") from err
+def load_discount(settings: Settings | None = None) -> Discount:
+    """The delay discount per quarter from the settings' ``portfolio.urgency`` figures (None: the shipped
+    portfolio.yaml, through ``load_settings()``)."""
+    settings = settings or load_settings()
+    yearly = float(settings.value("portfolio", "urgency", "yearly_discount_rate"))
+    urgent = float(settings.value("portfolio", "urgency", "urgent_quarterly_rate"))
+    return Discount((1.0 + yearly) ** (1 / QUARTERS_PER_YEAR) - 1.0, urgent)
+
+
+def budgets_from_settings(settings: Settings) -> pd.DataFrame:
+    """The budgets per fiscal year of the settings (``portfolio.budgets``: the shipped example, a settings file's
+    or a --budget file's), one row per fiscal year in order: capex, opex (dollars) and hours."""
+    years = settings.group("portfolio", "budgets")
+    return budget_frame({fy: years[fy] for fy in sorted(years)})
 
 
 def _names(cell) -> tuple[str, ...]:

@@ -13,17 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
 
 from hitplan import config
 from hitplan.errors import UsageError
-from hitplan.periods import Period, fiscal_year_start, fiscal_year_start_month
+from hitplan.periods import Period, fiscal_year_start, fiscal_year_start_month, quarter_labels
 from hitplan.prioritize.criteria import Criteria, known_criteria, load_criteria
 from hitplan.prioritize.evidence import initiative_evidence
 from hitplan.prioritize.methods import contributions, normalized, rank, topsis, weighted_sum
@@ -31,6 +29,7 @@ from hitplan.prioritize.portfolio import (
     RESOURCES, Discount, InfeasiblePortfolio, Portfolio, budget_frame, solve_portfolio,
 )
 from hitplan.prioritize.sensitivity import rank_acceptability, weight_samples
+from hitplan.settings import Settings, load_settings
 
 METHODS = {"weighted_sum": weighted_sum, "topsis": topsis}
 
@@ -45,6 +44,7 @@ def ranked_initiatives(
     spread: float = 0.05,
     seed: int = 7,
     evidence: pd.DataFrame | None = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Open initiatives ranked by ``method`` (score 0-1), with the three criteria that contribute most, the
     probability (under weight uncertainty) of ranking in the top quartile, urgency (0-1, see portfolio.yaml) and,
@@ -53,7 +53,7 @@ def ranked_initiatives(
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}; use {', '.join(METHODS)}")
     if evidence is None:
-        evidence, _ = initiative_evidence(con, period)
+        evidence, _ = initiative_evidence(con, period, load_settings(), None)  # shipped settings, no outage risk
     if evidence.empty:
         return evidence
     matrix = evidence.set_index("initiative_id")[list(criteria.names)]
@@ -71,20 +71,16 @@ def ranked_initiatives(
     out["rank"] = rank(scores)
     out["p_top_quartile"] = acceptability[:, :quartile].sum(axis=1)
     out["why"] = why
-    out["urgency"] = _urgency(normalized(matrix, criteria), evidence.set_index("initiative_id"))
+    out["urgency"] = _urgency(normalized(matrix, criteria), evidence.set_index("initiative_id"), settings)
     out = out.sort_values("rank").reset_index()
     out.attrs["source"] = evidence.attrs.get("source", "") + f"; criteria weights: {dict(zip(criteria.names, criteria.weights))}"
     return out
 
 
-def _urgency_spec() -> dict:
-    text = resources.files("hitplan.prioritize").joinpath("portfolio.yaml").read_text(encoding="utf-8")
-    return (yaml.safe_load(text) or {}).get("urgency") or {}
-
-
-def _urgency(norm: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
-    """Each initiative's urgency (0-1): its normalized value on portfolio.yaml's urgency criterion."""
-    criterion = _urgency_spec().get("criterion", "risk_reduction")
+def _urgency(norm: pd.DataFrame, evidence: pd.DataFrame, settings: Settings | None) -> pd.Series:
+    """Each initiative's urgency (0-1): its normalized value on the settings' urgency criterion
+    (``portfolio.urgency.criterion``; None: the shipped portfolio.yaml's)."""
+    criterion = (settings or load_settings()).value("portfolio", "urgency", "criterion")
     if criterion in norm.columns:
         return norm[criterion].clip(0, 1)
     if criterion in evidence.columns:  # a criterion left out of the weights still tells how urgent
@@ -110,10 +106,12 @@ def load_budgets(path: Path) -> pd.DataFrame:
 def funded_portfolio(
     con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, budgets: pd.DataFrame, *, time_limit: float = 60.0,
     discount: Discount | None = None, force_in: Sequence[str] = (), force_out: Sequence[str] = (),
+    settings: Settings | None = None,
 ) -> Portfolio:
     """The portfolio maximizing total score delivered (discounted by start quarter, more for urgent initiatives;
-    see portfolio.yaml) within the budgets, starting at the first budgeted fiscal year; ``force_in`` initiatives
-    are funded, ``force_out`` ones (and what depends on them) are not."""
+    see portfolio.yaml: ``settings``' figures, None = the shipped ones) within the budgets, starting at the first
+    budgeted fiscal year; ``force_in`` initiatives are funded, ``force_out`` ones (and what depends on them) are
+    not."""
     start_month = fiscal_year_start_month(con)
     first = fiscal_year_start(int(str(budgets.index[0])[2:]), start_month)
     rows = con.execute(
@@ -128,7 +126,7 @@ def funded_portfolio(
     both = sorted(set(force_in) & set(force_out))
     if both:
         raise UsageError(f"{', '.join(both)} cannot be both forced in and forced out")
-    mandatory_urgency = float(_urgency_spec().get("mandatory_urgency", 1.0))
+    mandatory_urgency = float((settings or load_settings()).value("portfolio", "urgency", "mandatory_urgency"))
     items = []
     for r in ranking.itertuples(index=False):
         duration, capex, opex, hours, earliest, mandatory, deps, excl = details[r.initiative_id]
@@ -144,7 +142,7 @@ def funded_portfolio(
             "excludes": ",".join(d.strip() for d in (excl or "").split(";") if d.strip() in open_ids),
         })
     items = _without(items, set(force_out))
-    labels = [f"FY{int(str(budgets.index[0])[2:]) + q // 4}Q{q % 4 + 1}" for q in range(4 * len(budgets))]
+    labels = quarter_labels(int(str(budgets.index[0])[2:]), 1, 4 * len(budgets))
     portfolio = solve_portfolio(pd.DataFrame(items), budgets, horizon_quarters=4 * len(budgets), discount=discount,
                                 time_limit=time_limit)
     portfolio.quarter_labels[:] = labels
@@ -305,6 +303,7 @@ def scenario_comparison(
     con: duckdb.DuckDBPyConnection, period: Period, base_criteria: Criteria, budgets: pd.DataFrame,
     scenarios: Sequence[Scenario], *, method: str = "weighted_sum", samples: int = 500, seed: int = 7,
     time_limit: float = 60.0, discount: Discount | None = None, evidence: pd.DataFrame | None = None,
+    settings: Settings | None = None,
 ) -> ScenarioComparison:
     """The base portfolio (``base_criteria``, ``method``, ``budgets``) and each scenario's, compared: funded count,
     total and delivered score, budget use per fiscal year, and which initiatives are funded or start differently.
@@ -312,7 +311,7 @@ def scenario_comparison(
     if len(scenarios) > MAX_SCENARIOS:
         raise UsageError(f"compare at most {MAX_SCENARIOS} scenarios at a time, got {len(scenarios)}")
     if evidence is None:
-        evidence, _ = initiative_evidence(con, period)
+        evidence, _ = initiative_evidence(con, period, load_settings(), None)  # shipped settings, no outage risk
     base_budgets = budget_frame(budgets)
     runs = [Scenario("base", "as given")] + list(scenarios)
     rankings: dict[tuple, pd.DataFrame] = {}
@@ -323,7 +322,7 @@ def scenario_comparison(
         key = (crit, how)
         if key not in rankings:  # scenarios that only change budgets share the base ranking
             rankings[key] = ranked_initiatives(con, period, crit, method=how, samples=samples, seed=seed,
-                                               evidence=evidence)
+                                               evidence=evidence, settings=settings)
         ranking = rankings[key]
         b = (sc.budgets if sc.budgets is not None else base_budgets).copy()
         for r, f in sc.budget_scale.items():
@@ -332,7 +331,7 @@ def scenario_comparison(
                "candidates": len(ranking), "value": np.nan, "delivered_value": np.nan, "note": ""}
         try:
             p = funded_portfolio(con, ranking, b, time_limit=time_limit, discount=discount,
-                                 force_in=sc.force_in, force_out=sc.force_out)
+                                 force_in=sc.force_in, force_out=sc.force_out, settings=settings)
         except InfeasiblePortfolio as err:
             p = None
             row.update(status="infeasible", note=str(err))

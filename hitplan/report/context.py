@@ -1,12 +1,11 @@
 """What every notebook opens first: the store (a read-only snapshot), the period, the as-of day, the
-hospital's name, the KPI configuration and the files prioritization reads, with the house chart style on.
+hospital's name and the settings (one ``hitplan.settings.Settings``), with the house chart style on.
 
 Papermill passes parameters as text, so dates may come as ISO strings and paths as strings.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
@@ -17,8 +16,8 @@ import duckdb
 
 from hitplan import config
 from hitplan.errors import UsageError
-from hitplan.kpi.common import load_config
 from hitplan.periods import Period, latest_data_date, resolve_period
+from hitplan.settings import Settings, load_settings
 from hitplan.store import scalar
 
 @dataclass
@@ -33,6 +32,7 @@ class Context:
     store: Path
     weights: Path
     budget: Path
+    settings: Settings  # every figure of the run; ``cfg`` is its kpi part
 
     def close(self) -> None:
         """Close the store connection."""
@@ -64,51 +64,8 @@ def _date(value: dt.date | str | None, name: str) -> dt.date | None:
 
 
 def load_kpi_config(path: str | Path | None = None) -> dict[str, Any]:
-    """The KPI configuration: the shipped one, with the figures a ``path`` file sets replacing the shipped ones."""
-    cfg = load_config()
-    if path is None or path == "":
-        return cfg
-    where = f"KPI configuration {path}"
-    own = config.read_yaml(path, "KPI configuration") or {}
-    if not isinstance(own, dict):
-        raise UsageError(f"{where}: expected areas mapping figures to values, e.g. support: {{reopen_rate_pct: "
-                         "{watch: 5, off_target: 10}}; start from hitplan/kpi/config.yaml")
-    unknown = sorted(str(a) for a in set(own) - set(cfg))
-    if unknown:
-        raise UsageError(f"{where}: unknown areas {unknown}; areas: {', '.join(cfg)}")
-    for area, figures in own.items():
-        if not isinstance(figures or {}, dict):
-            raise UsageError(f"{where}: {area} must map figure names to values; see hitplan/kpi/config.yaml")
-        for name, spec in (figures or {}).items():
-            if name not in cfg[area]:
-                raise UsageError(f"{where}: {area}.{name} is not a figure of {area}; figures: {', '.join(cfg[area])}")
-            given = copy.deepcopy(spec) if isinstance(spec, dict) and "value" in spec else {"value": spec}
-            _check_like(given["value"], cfg[area][name]["value"], where, f"{area}.{name}")
-            cfg[area][name] = given
-    return cfg
-
-
-def _check_like(given: Any, shipped: Any, where: str, key: str) -> None:
-    """Refuse (UsageError naming the key) a figure whose shape differs from the shipped one: a number for a number,
-    a mapping with the same keys for a mapping, a list of numbers for a list."""
-    def number(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-    if number(shipped):
-        if not number(given):
-            raise UsageError(f"{where}: {key} {given!r} is not a number; give one like the shipped {shipped!r}")
-    elif isinstance(shipped, dict):
-        if not isinstance(given, dict) or set(map(str, given)) != set(map(str, shipped)):
-            raise UsageError(f"{where}: {key} must give {', '.join(map(str, shipped))} (as the shipped "
-                             "hitplan/kpi/config.yaml does)")
-        by_text = {str(k): v for k, v in shipped.items()}
-        for k, v in given.items():
-            _check_like(v, by_text[str(k)], where, f"{key}.{k}")
-    elif isinstance(shipped, list):
-        if not isinstance(given, list) or not given or not all(number(v) for v in given):
-            raise UsageError(f"{where}: {key} must be a list of numbers like the shipped {shipped!r}")
-    elif isinstance(shipped, str) and not isinstance(given, str):
-        raise UsageError(f"{where}: {key} {given!r} must be text like the shipped {shipped!r}")
+    """The KPI settings (``Settings.kpi``): the shipped ones, with the figures a ``path`` file sets replacing them."""
+    return load_settings(kpi_config=path).kpi
 
 
 def _package_file(name: str) -> Path:
@@ -131,19 +88,21 @@ def open_context(
     kpi_config: str | Path | None = None,
     weights: str | Path | None = None,
     budget: str | Path | None = None,
+    settings: str | Path | None = None,
 ) -> Context:
     """Open the store read-only on a snapshot and resolve the report's parameters; the one call atop every notebook.
 
     ``store`` defaults to $HITPLAN_STORE, else data/hitplan.duckdb; ``start``/``end`` (end excluded) replace
     ``period``; ``as_of`` (the day relative periods count from) defaults to the store's last day of data; ``hospital`` to the hospital feed's
-    name; ``kpi_config`` is a YAML file overriding figures of hitplan/kpi/config.yaml; ``weights`` and
-    ``budget`` default to hitplan/prioritize/criteria.yaml and budget_example.yaml.
+    name; ``settings`` is a settings file (hitplan/settings.py) over the shipped figures, and ``kpi_config``,
+    ``weights`` and ``budget`` override its kpi figures, its criteria and its budgets for this run; ``weights``
+    and ``budget`` default to hitplan/prioritize/criteria.yaml and budget_example.yaml.
     """
     from hitplan.charts import use_house_style
 
     path = Path(store).expanduser() if store not in (None, "") else config.default_store()
     start_d, end_d = _date(start, "start"), _date(end, "end")
-    cfg = load_kpi_config(kpi_config)
+    run_settings = load_settings(settings, kpi_config=kpi_config, weights=weights, budget=budget)
     con = _connect(path)
     try:
         day = _date(as_of, "as_of") or latest_data_date(con) or dt.date.today()
@@ -155,7 +114,8 @@ def open_context(
         raise
     use_house_style()
     return Context(
-        con=con, period=resolved, as_of=day, hospital=name, cfg=cfg, store=path,
+        con=con, period=resolved, as_of=day, hospital=name, cfg=run_settings.kpi, store=path,
         weights=Path(weights).expanduser() if weights else _package_file("criteria.yaml"),
         budget=Path(budget).expanduser() if budget else _package_file("budget_example.yaml"),
+        settings=run_settings,
     )
