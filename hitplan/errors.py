@@ -59,3 +59,9 @@ class ReportBusyError(ReportError):
     """Another report run is writing the same report folder."""
 
     exit_code = 7
+
+
+class DataTestError(HitplanError):
+    """The store's data fails a declared test of the SQL models (models.yml) whose severity is error."""
+
+    exit_code = 8

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hitplan.kpi import training, vendors
+from hitplan.kpi import load_config, runner, training, vendors
 from kpi_fixtures import connect, period, tiny_store, ts
 
 SYSTEMS = [
@@ -124,6 +124,7 @@ def test_baa_coverage_spend_and_incidents(con):
     assert inc.loc["V1", "incidents"] == 5 and inc.loc["V2", "p1_p2_incidents"] == 2
 
 
+@pytest.mark.slow
 def test_statuses(con):
     from hitplan.kpi import load_config
 
@@ -135,3 +136,24 @@ def test_statuses(con):
     assert (st.drivers[0].status, st.drivers[0].detail) == ("off target", "ICU")
     v = vendors.area_status(con, JAN)
     assert [d.status for d in v.drivers][0] == "off target" and "V2" in v.drivers[0].detail
+
+
+def test_contracts_renewing_horizon_from_the_caller_or_the_settings(con):
+    assert vendors.contracts_renewing(con, JAN, horizon_days=30)["contract_id"].tolist() == ["K1"]  # K3: 119 days
+    cfg = load_config()
+    cfg["vendors"]["renewal_horizon_days"]["value"] = 30
+    assert vendors.contracts_renewing(con, JAN, cfg=cfg)["contract_id"].tolist() == ["K1"]
+    none = vendors.contracts_renewing(con, JAN, horizon_days=10)
+    assert none.empty and "notice deadline" in none.attrs["note"]
+
+
+def test_vendor_drill_down_rows_are_what_the_figures_count(con):
+    sla = vendors.vendor_sla_attainment(con, JAN).set_index("vendor_id")
+    rows = runner.kpi_rows(con, "vendor_sla_attainment", JAN)
+    p12 = rows[rows["priority"] <= 2].groupby("vendor_id")["incident_number"].apply(sorted).to_dict()
+    assert p12 == {"V1": ["P3"], "V2": ["P1", "P2"]}
+    assert {v: len(n) for v, n in p12.items()} == sla["p1_p2_incidents"].to_dict()
+    inc = vendors.incidents_by_vendor(con, JAN).set_index("vendor_id")["incidents"].to_dict()
+    assert runner.kpi_rows(con, "incidents_by_vendor", JAN)["vendor_id"].value_counts().to_dict() == inc
+    baa = runner.kpi_rows(con, "baa_coverage", JAN)
+    assert sorted(baa["system_id"]) == ["EHR", "LAB"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hitplan.kpi import compliance, security
+from hitplan.kpi import compliance, runner, security
 from kpi_fixtures import connect, period, tiny_store, ts
 
 SYSTEMS = [
@@ -103,6 +103,7 @@ def test_security_incidents_and_phishing(con):
     assert (ph["sent"], ph["click_rate_pct"], ph["report_rate_pct"]) == (200, 5.0, 30.0)
 
 
+@pytest.mark.slow
 def test_security_status_is_off_target_on_a_past_due_kev(con):
     st = security.area_status(con, JAN)
     assert st.status == "off target" and st.drivers[0].detail == "h1 CVE-1"
@@ -166,6 +167,24 @@ def test_empty_feeds_give_notes(store_path):
                     continue
                 assert df.empty and df.attrs.get("note"), name
         assert "KEV" in security.kev_exposure(con, JAN).attrs["note"]
+        assert security.peer_breaches_by_year(con, JAN).attrs["note"] == (
+            "no breaches rows in the store (hitplan init loads the report hitplan ships)")
+        assert compliance.hipaa_coverage(con, JAN).attrs["note"] == "no HIPAA Security Rule controls in the period in the store"
+        assert compliance.breach_notification_timeliness(con, JAN).attrs["note"] == (
+            "no incidents rows in the store; " + runner.definition("breach_notification_timeliness").note)
+    finally:
+        con.close()
+
+
+def test_notes_when_the_feeds_are_there_but_nothing_counts(tmp_path):
+    vulns = [{"host": "h3", "vuln_id": "CVE-9", "cve": "CVE-9", "severity": "low",
+              "first_seen": ts("2025-12-01 00:00:00"), "state": "open"}]  # not in the KEV catalog
+    con = connect(tiny_store(tmp_path / "s.duckdb", systems=SYSTEMS, kev=KEV, vulnerabilities=vulns,
+                             incidents=INCIDENTS[2:]))
+    try:
+        assert security.kev_exposure(con, JAN).attrs["note"] == "no open findings of KEV-listed CVEs"  # no load hint
+        assert compliance.breach_notification_timeliness(con, JAN).attrs["note"] == (
+            "no security incidents in the period; " + runner.definition("breach_notification_timeliness").note)
     finally:
         con.close()
 
@@ -193,7 +212,9 @@ def test_peer_breach_landscape_from_the_ocr_report(tmp_path):
     ny = security.peer_breaches_by_entity_and_state(con, p, state="NY")
     assert ny.to_dict("records") == [{"entity_type": "Healthcare Provider", "state": "NY", "breaches": 2,
                                       "individuals_affected": 6000, "largest_breach": 5000}]
-    assert "HHS OCR" in by_year.attrs["source"]
+    # the source is derived from the SQL: the staging model of the OCR report's feed
+    assert by_year.attrs["source"].startswith("stg_breaches: ")
+    assert "HHS OCR" in security.peer_breaches_by_year.kpi.description
 
 
 def test_peer_breaches_without_the_report_say_so(tmp_path):
@@ -230,3 +251,35 @@ def test_findings_and_incidents_link_to_systems_through_aliases_and_names(tmp_pa
         ("EHR-DB-01", 0.91), ("unknown-host", None)]
     phi = security.phi_systems_with_critical_findings(con, period("2025-01-01", "2025-02-01"))
     assert phi["system_id"].tolist() == ["SYS-1"]
+
+
+@pytest.mark.slow
+def test_drill_down_rows_are_what_the_figures_count(con):
+    kev = runner.kpi_rows(con, "kev_exposure", JAN)
+    assert sorted(kev["vuln_id"]) == ["CVE-1", "CVE-2"] and len(security.kev_exposure(con, JAN)) == len(kev)
+    rem = runner.kpi_rows(con, "remediation_time_by_severity", JAN)
+    assert sorted(rem["vuln_id"]) == ["Q-1", "Q-2"]  # fixed in January; CVE-2 only in February
+    assert int(security.remediation_time_by_severity(con, JAN)["fixed_findings"].sum()) == len(rem)
+    opened = runner.kpi_rows(con, "open_findings_by_severity", JAN)
+    assert sorted(opened["vuln_id"]) == ["CVE-1", "CVE-2"]  # Q-3 is risk-accepted
+    phi = runner.kpi_rows(con, "breach_loss_exposure", JAN)
+    assert phi[["system_id", "exposed"]].values.tolist() == [["S1", True]]
+    audit = runner.kpi_rows(con, "open_audit_findings_by_age", JAN)
+    assert sorted(audit["finding_id"]) == ["F1", "F2"]
+    notified = runner.kpi_rows(con, "breach_notification_timeliness", JAN)
+    assert sorted(notified["incident_number"]) == ["S-1", "S-2"]
+    controls = runner.kpi_rows(con, "hipaa_coverage", JAN)
+    assert len(controls) == int(compliance.hipaa_coverage(con, JAN)["controls"].sum()) == 3
+
+
+def test_parameters_given_by_the_caller(con):
+    rem = security.remediation_time_by_severity(con, JAN, policy_days={"critical": 5, "high": 50}).set_index("severity")
+    assert (rem.loc["critical", "within_policy_pct"], rem.loc["high", "within_policy_pct"]) == (0.0, 100.0)
+    assert rem.loc["high", "policy_days"] == 50.0
+    loss = security.breach_loss_exposure(con, JAN, cost_per_breach_usd=1_000_000, annual_likelihood=0.5).iloc[0]
+    assert loss["expected_annual_loss_usd"] == pytest.approx(500_000.0)
+    bn = compliance.breach_notification_timeliness(con, JAN, limit_days=80).iloc[0]
+    assert (bn["within_limit"], bn["over_limit"], bn["limit_days"]) == (2, 0, 80)  # 10 and 70 days
+    assert not compliance.control_evidence_freshness(con, JAN, stale_months=24)["stale"].any()
+    with pytest.raises(TypeError, match="unexpected parameters"):
+        security.kev_exposure(con, JAN, years=3)

@@ -1,9 +1,11 @@
-"""The KPI library: one module per area of hospital IT management, each with a ``KPIS`` registry and
-``area_status``; ``scorecard`` gives every area's status with the KPIs that drive it.
+"""The KPI library. Every KPI is one SQL file and one YAML entry in ``hitplan/kpi/definitions/<area>/``, run by
+``hitplan.kpi.runner``; each area module offers its KPIs as functions (``KPIS``) and ``area_status``, the area's
+status with the KPIs that drive it; ``scorecard`` gives all nine.
 
-Every KPI is ``f(con, period, **params) -> DataFrame``: small, tidy, units in the column names, with
-``df.attrs["source"]`` (models, feeds and columns) and ``df.attrs["note"]`` when data is missing.
-Thresholds and benchmarks live in ``hitplan/kpi/config.yaml``, each with its source.
+Every KPI is ``f(con, period, *, cfg=None, **params) -> DataFrame``: small, tidy, units in the column names, with
+``df.attrs["source"]`` (models, feeds and columns, settings) and ``df.attrs["note"]`` when data is missing.
+Thresholds and benchmarks are the ``kpi`` section of ``hitplan.settings`` (shipped in hitplan/kpi/config.yaml),
+each with its source.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from hitplan.errors import UsageError
 if TYPE_CHECKING:
     import duckdb
 
-    from hitplan.kpi.common import AreaStatus
+    from hitplan.analysis import AreaStatus
     from hitplan.periods import Period
 
 AREAS = ("support", "security", "infrastructure", "continuity", "costs", "training", "vendors", "strategy",
@@ -31,9 +33,9 @@ def area_module(area: str) -> ModuleType:
     return import_module(f"hitplan.kpi.{area}")
 
 
-def area_kpis(con: duckdb.DuckDBPyConnection, area: str, period: Period) -> dict:
-    """Every KPI of an area computed for the period, by name (small DataFrames)."""
-    return {name: f(con, period) for name, f in area_module(area).KPIS.items()}
+def area_kpis(con: duckdb.DuckDBPyConnection, area: str, period: Period, cfg: dict | None = None) -> dict:
+    """Every KPI of an area computed for the period (with the KPI settings ``cfg``), by name (small DataFrames)."""
+    return {name: f(con, period, cfg=cfg) for name, f in area_module(area).KPIS.items()}
 
 
 def scorecard(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None) -> list[AreaStatus]:
@@ -45,11 +47,15 @@ def scorecard(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None =
 
 
 def __getattr__(name: str):
-    # kpi.common imports pandas (half a second): `hitplan ingest` needs only AREAS, for the CLI's parser.
-    if name in ("AreaStatus", "Driver", "load_config"):
+    # hitplan.analysis imports pandas (half a second): `hitplan ingest` needs only AREAS, for the CLI's parser.
+    if name in ("AreaStatus", "Driver"):
+        from hitplan import analysis
+
+        return getattr(analysis, name)
+    if name == "load_config":
         from hitplan.kpi import common
 
-        return getattr(common, name)
+        return common.load_config
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -14,7 +14,8 @@ from functools import lru_cache
 from importlib import resources
 
 import duckdb
-import yaml
+
+from hitplan.config import load_yaml
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -77,7 +78,7 @@ def _ordered(found: dict[str, Model]) -> dict[str, Model]:
 def declared_columns() -> dict[str, dict]:
     """models.yml: for each model its description and its columns with their descriptions."""
     text = resources.files(__package__).joinpath("models.yml").read_text(encoding="utf-8")
-    return {m["name"]: m for m in yaml.safe_load(text)["models"]}
+    return {m["name"]: m for m in load_yaml(text)["models"]}
 
 
 def attach_models(con: duckdb.DuckDBPyConnection) -> None:
