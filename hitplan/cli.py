@@ -12,10 +12,12 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from hitplan import __version__, config
 from hitplan.errors import HitplanError, UsageError
+from hitplan.formatting import cell, fixed, pct
 
 EXIT_CODES = """exit codes:
   0  success (rows may have been rejected: they are listed in the output and by `hitplan rejects`)
@@ -27,6 +29,7 @@ EXIT_CODES = """exit codes:
   5  Chrome/Chromium missing (needed for images and PDF: apt-get install chromium, or plotly_get_chrome)
   6  report failed (a notebook or an export; the previous report is left as it was)
   7  another report run is writing the same report folder
+  8  the store's data fails a declared test of the SQL models (`hitplan models test`)
   130 interrupted (Ctrl-C): the load in progress is rolled back; files loaded before are kept and named"""
 
 
@@ -333,6 +336,51 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_models(args) -> int:
+    from hitplan import store
+    from hitplan.errors import DataTestError
+    from hitplan.models import models
+    from hitplan.models.checks import declared_tests, run_model_tests
+
+    if args.models_action == "list":
+        counts: dict[str, int] = {}
+        for t in declared_tests():
+            counts[t.model] = counts.get(t.model, 0) + 1
+        ms = models().values()
+        if args.format == "json":
+            print(json.dumps([{"model": m.name, "layer": m.layer, "grain": m.grain, "depends_on": list(m.depends_on),
+                               "tests": counts.get(m.name, 0)} for m in ms], indent=2))
+        else:
+            print(_table(["layer", "model", "tests", "grain"], [[m.layer, m.name, counts.get(m.name, 0), m.grain]
+                                                                  for m in ms]))
+        return 0
+    con = store.connect(_store_path(args))
+    try:
+        results = run_model_tests(con)
+    finally:
+        con.close()
+    failed = [r for r in results if r.outcome == "fail"]
+    warned = [r for r in results if r.outcome == "warn"]
+    if args.format == "json":
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        rows = []
+        for r in results:
+            test = f"{r.test} ({r.detail})" if r.detail and r.test == "relationships" else r.test
+            shown = f"{r.outcome} ({r.failures:,})" if r.failures else r.outcome
+            column = r.column if len(r.column) <= 40 else r.column[:37] + "..."
+            rows.append([r.model, column, test, r.severity, shown, ", ".join(r.examples)[:60]])
+        print(_table(["model", "column", "test", "severity", "result", "e.g."], rows))
+        print(f"\n{len(results)} tests: {len(results) - len(failed) - len(warned)} pass, {len(warned)} warn "
+              f"(allowed), {len(failed)} fail")
+    if failed:
+        names = "; ".join(f"{r.model}.{r.column} {r.test} ({r.failures:,})" for r in failed[:5])
+        raise DataTestError(f"{len(failed)} declared model test(s) fail: {names}{'; ...' if len(failed) > 5 else ''}; "
+                            "`hitplan models test --format json` gives each test's query, which returns its "
+                            "failing rows")
+    return 0
+
+
 def _period(con, args):
     from hitplan.periods import latest_data_date, resolve_period
 
@@ -346,26 +394,96 @@ def _records(df) -> list[dict]:
     return [{k: (v[:10] if isinstance(v, str) and v.endswith("T00:00:00.000") else v) for k, v in r.items()} for r in out]
 
 
+def _print_kpi_list(args) -> int:
+    from hitplan.kpi import runner
+
+    defs = runner.select(args.names) if args.names else list(runner.definitions().values())
+    if args.format == "json":
+        print(json.dumps([{"name": d.name, "area": d.area, "label": d.label, "description": d.description,
+                           "unit": d.unit, "grain": d.grain, "threshold": d.threshold, "direction": d.direction,
+                           "source": d.source} for d in defs], indent=2))
+        return 0
+    print(_table(["kpi", "area", "label", "unit", "threshold"],
+                 [[d.name, d.area, d.label, d.unit, d.threshold or ""] for d in defs]))
+    return 0
+
+
+def _settings(args):
+    """The settings of this run: the shipped figures, the --settings file over them, then the per-run overrides
+    (--kpi-config, --weights, --budget) of the commands that take them; read before the store is opened, so a
+    mistake in a file is one line whatever the store holds."""
+    from hitplan.settings import load_settings
+
+    return load_settings(getattr(args, "settings", None), kpi_config=getattr(args, "kpi_config", None),
+                         weights=getattr(args, "weights", None), budget=getattr(args, "budget", None))
+
+
+def _kpi_settings(args) -> dict:
+    """The KPI settings of this run (``Settings.kpi``)."""
+    return _settings(args).kpi
+
+
+def cmd_settings(args) -> int:
+    settings = _settings(args)
+    rows = settings.figures()
+    if args.format == "json":
+        print(json.dumps({"files": list(settings.files), "figures": rows}, indent=2, default=str))
+        return 0
+    print("settings: the shipped figures" + (f", over them {', '.join(settings.files)}" if settings.files else ""))
+    print(_table(["section", "group", "figure", "value", "source"],
+                 [[r["section"], r["group"], r["name"], _short(_setting_text(r["value"]), 60), _short(r["source"], 100)]
+                  for r in rows]))
+    print("(long values and sources are shortened here; --format json shows them whole)")
+    return 0
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _setting_text(value) -> str:
+    """A figure's value on one line: mappings as key: value pairs, lists comma-separated."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_setting_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_setting_text(v) for v in value) + "]"
+    return "" if value is None else str(value)
+
+
 def cmd_kpi(args) -> int:
     import csv
 
     import pandas as pd
 
     from hitplan import store
-    from hitplan.kpi import area_kpis
+    from hitplan.kpi import runner
     from hitplan.spreadsheet import spreadsheet_safe
 
+    if args.list:
+        return _print_kpi_list(args)
+    if not args.names:
+        raise UsageError("name an area or a KPI (`hitplan kpi support`, `hitplan kpi mttr_by_priority`); "
+                         "`hitplan kpi --list` lists them")
+    chosen = runner.select(args.names)
+    if args.rows and len(chosen) != 1:
+        raise UsageError("--rows shows the rows behind one KPI; name one KPI, e.g. `hitplan kpi incident_backlog --rows`")
+    cfg = _kpi_settings(args)
     con = store.connect(_store_path(args))
     try:
         period = _period(con, args)
-        results = area_kpis(con, args.area, period)
+        compute = runner.kpi_rows if args.rows else runner.run_kpi
+        results = {d.name: compute(con, d.name, period, cfg=cfg) for d in chosen}
     finally:
         con.close()
+    areas = sorted({d.area for d in chosen})
+    title = args.names[0] if len(args.names) == 1 else ", ".join(args.names)
+    if args.rows:
+        title = f"{chosen[0].name}: the rows behind it"
     if args.format == "json":
-        print(json.dumps({"area": args.area, "period": {"label": period.label, "start": period.start.isoformat(),
-                                                         "end": period.end.isoformat()},
-                          "kpis": {name: {"records": _records(df), "source": df.attrs.get("source", ""),
-                                          "note": df.attrs.get("note")} for name, df in results.items()}}, indent=2))
+        out = {"period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+               "kpis": {name: {"records": _records(df), "source": df.attrs.get("source", ""),
+                               "note": df.attrs.get("note")} for name, df in results.items()}}
+        print(json.dumps({"area": areas[0], **out} if len(areas) == 1 else out, indent=2))
         return 0
     if args.format == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
@@ -376,7 +494,7 @@ def cmd_kpi(args) -> int:
                 w.writerow(["" if pd.isna(v) else spreadsheet_safe(v) for v in row])
             print()
         return 0
-    print(f"{args.area} - {period.label} ({period.start} to {period.end}, end excluded)")
+    print(f"{title} - {period.label} ({period.start} to {period.end}, end excluded)")
     for name, df in results.items():
         print(f"\n## {name}")
         if df.attrs.get("note"):
@@ -386,7 +504,7 @@ def cmd_kpi(args) -> int:
             # a column of whole numbers (sums come back as floats) prints without decimals
             whole = [bool(pd.api.types.is_float_dtype(shown[c]) and shown[c].dropna().apply(float.is_integer).all())
                      for c in shown.columns]
-            print(_table(list(shown.columns), [[_cell(v, w) for v, w in zip(r, whole)]
+            print(_table(list(shown.columns), [[cell(v, w) for v, w in zip(r, whole)]
                                                for r in shown.itertuples(index=False)]))
             if len(df) > args.limit:
                 print(f"({len(df) - args.limit} more rows; --format csv or json for all)")
@@ -394,24 +512,15 @@ def cmd_kpi(args) -> int:
     return 0
 
 
-def _cell(v, whole: bool = False) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.0f}" if whole else f"{v:,.2f}"
-    if hasattr(v, "strftime"):
-        return v.strftime("%Y-%m-%d")
-    return str(v)
-
-
 def cmd_scorecard(args) -> int:
     from hitplan import store
     from hitplan.kpi import scorecard
 
+    cfg = _kpi_settings(args)
     con = store.connect(_store_path(args))
     try:
         period = _period(con, args)
-        cards = scorecard(con, period)
+        cards = scorecard(con, period, cfg)
     finally:
         con.close()
     if args.format == "json":
@@ -429,6 +538,12 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
+def _add_settings_arg(sp) -> None:
+    sp.add_argument("--settings", metavar="FILE.yaml",
+                    help="a settings file: sections kpi, forecast, criteria, portfolio, report over the shipped "
+                         "figures (`hitplan settings show` lists them with their sources)")
+
+
 def _add_period_args(sp, default: str = "last-12-months") -> None:
     sp.add_argument("--period", metavar="P", help="FY2027, FY2027Q1, 2027Q1, 2026-03, last-quarter, last-month, "
                                                   f"this-fy, ytd or last-12-months (default {default})")
@@ -439,35 +554,35 @@ def _add_period_args(sp, default: str = "last-12-months") -> None:
 
 def cmd_score(args) -> int:
     from hitplan import store
-    from hitplan.prioritize import load_criteria
-    from hitplan.prioritize.criteria import known_criteria
+    from hitplan.forecast import outage_risk
+    from hitplan.prioritize.criteria import criteria_from_settings
     from hitplan.prioritize.evidence import initiative_evidence
-    from hitplan.prioritize.score import (
-        funded_portfolio, load_budgets, load_scenarios, ranked_initiatives, scenario_comparison,
-    )
+    from hitplan.prioritize.portfolio import budgets_from_settings
+    from hitplan.prioritize.run import prioritize
+    from hitplan.prioritize.score import load_scenarios
 
-    if args.scenario and not args.budget:
-        raise UsageError("--scenario compares funded portfolios: give the base budgets with --budget FILE "
-                         "(see hitplan/prioritize/budget_example.yaml)")
     # Every settings file is read before the store, so a mistake in one is reported whatever the store holds.
+    settings = _settings(args)
+    funded = args.budget or not settings.is_shipped("portfolio", "budgets")  # the shipped budgets are an example
+    if args.scenario and not funded:
+        raise UsageError("--scenario compares funded portfolios: give the base budgets with --budget FILE "
+                         "(see hitplan/prioritize/budget_example.yaml) or in the --settings file")
     scenarios = load_scenarios(args.scenario) if args.scenario else []
-    criteria = load_criteria(args.weights, known=known_criteria())
-    budgets = load_budgets(Path(args.budget)) if args.budget else None
+    criteria = criteria_from_settings(settings)
+    budgets = budgets_from_settings(settings) if funded else None
+    budget_file = args.budget or (settings.source("portfolio", "budgets", budgets.index[0]) if funded else None)
     con = store.connect(_store_path(args))
     try:
         period = _period(con, args)
-        evidence, _ = initiative_evidence(con, period)
-        ranking = ranked_initiatives(con, period, criteria, method=args.method, samples=args.samples, seed=args.seed,
-                                     evidence=evidence)
-        portfolio = comparison = None
-        if budgets is not None and not ranking.empty:
-            portfolio = funded_portfolio(con, ranking, budgets, time_limit=args.time_limit)
-            if scenarios:
-                comparison = scenario_comparison(con, period, criteria, budgets, scenarios, method=args.method,
-                                                 samples=args.samples, seed=args.seed, time_limit=args.time_limit,
-                                                 evidence=evidence)
+        evidence, _ = initiative_evidence(con, period, settings, outage_risk(con, period.last_day))
+        pr = prioritize(con, period, criteria, budgets, budget_file=budget_file, method=args.method,
+                        samples=args.samples, seed=args.seed, time_limit=args.time_limit, scenarios=scenarios,
+                        evidence=evidence, settings=settings)
     finally:
         con.close()
+    if pr.infeasible is not None:
+        raise pr.infeasible
+    ranking, portfolio, comparison = pr.ranking, pr.portfolio, pr.comparison
     if args.format == "json":
         out = {"period": period.label, "method": args.method, "ranking": json.loads(ranking.to_json(orient="records"))}
         if portfolio is not None:
@@ -512,13 +627,13 @@ def _print_scenarios(comparison) -> None:
     """The scenario comparison as three tables: summary, budget use per fiscal year, and what changes."""
     print("\nscenarios side by side:")
     print(_table(["scenario", "method", "status", "funded", "total score", "delivered", "what it changes"],
-                 [[r.scenario, r.method, r.status, f"{r.funded} of {r.candidates}", _cell(r.value), _cell(r.delivered_value),
+                 [[r.scenario, r.method, r.status, f"{r.funded} of {r.candidates}", cell(r.value), cell(r.delivered_value),
                    (r.note or r.description)[:70]] for r in comparison.summary.itertuples(index=False)]))
     print("\nbudget use per fiscal year (used / budget):")
     u = comparison.usage
     print(_table(["scenario", "fiscal year", "capex", "opex", "staff hours"],
-                 [[r.scenario, r.fiscal_year] + [f"{_cell(getattr(r, k + '_used'), True)} / "
-                                                  f"{_cell(getattr(r, k + '_budget'), True)}" for k in ("capex", "opex", "hours")]
+                 [[r.scenario, r.fiscal_year] + [f"{cell(getattr(r, k + '_used'), True)} / "
+                                                  f"{cell(getattr(r, k + '_budget'), True)}" for k in ("capex", "opex", "hours")]
                   for r in u.itertuples(index=False)]))
     c = comparison.changes
     if c.empty:
@@ -536,10 +651,7 @@ def _param(text: str) -> tuple[str, str]:
 
 
 def cmd_report(args) -> int:
-    from hitplan.prioritize import load_criteria
-    from hitplan.prioritize.criteria import known_criteria
-    from hitplan.prioritize.score import load_budgets
-    from hitplan.report.context import load_kpi_config
+    from hitplan.prioritize.criteria import criteria_from_settings
     from hitplan.report.run import FORMATS, run_report
 
     if args.out:
@@ -547,14 +659,9 @@ def cmd_report(args) -> int:
         if Path(args.out).exists() and not Path(args.out).is_dir():
             raise UsageError(f"--out {args.out} is a file; give the folder the period folders go into")
     # Settings files are checked here, so a mistake in one is one line before any notebook starts.
-    if args.kpi_config:
-        load_kpi_config(args.kpi_config)
-    if args.weights:
-        load_criteria(args.weights, known=known_criteria())
-    if args.budget:
-        load_budgets(Path(args.budget))
+    criteria_from_settings(_settings(args))
     params = dict(args.param or [])
-    for key in ("hospital", "kpi_config", "weights", "budget"):
+    for key in ("hospital", "settings", "kpi_config", "weights", "budget"):
         value = getattr(args, key)
         if value is not None:
             params[key] = str(Path(value).resolve()) if key != "hospital" else value
@@ -573,12 +680,9 @@ def cmd_report(args) -> int:
     return 0
 
 
-def _pct(v) -> str:
-    return "" if v is None or v != v else f"{v:.0f} %"
-
-
-def _num(v, fmt: str = ".2f") -> str:
-    return "" if v is None or v != v else format(v, fmt)
+# numbers in the plain-text tables: blank when missing or not finite (hitplan.formatting)
+_pct = partial(pct, digits=0, missing="")
+_num = partial(fixed, missing="")
 
 
 def cmd_forecast(args) -> int:
@@ -594,6 +698,7 @@ def cmd_forecast(args) -> int:
     )
     from hitplan.periods import latest_data_date, resolve_period
 
+    cfg = _settings(args).forecast
     truth = None
     if args.truth:
         from hitplan.synth import GroundTruth
@@ -608,11 +713,11 @@ def cmd_forecast(args) -> int:
         if as_of is None:
             raise UsageError("the store has no incidents to forecast from; load them: hitplan ingest incidents FILE")
         period = resolve_period(con, args.period, start=args.start, end=args.end, today=as_of)
-        volume = {by: incident_volume_forecast(con, as_of, horizon=args.horizon, by=by, seed=args.seed)
+        volume = {by: incident_volume_forecast(con, as_of, horizon=args.horizon, by=by, seed=args.seed, cfg=cfg)
                   for by in ("system", "category")}
-        anomalies = cost_anomalies(con, period)
-        themes = incident_themes(con, period, n_themes=args.themes, seed=args.seed)
-        risk = outage_risk(con, as_of, seed=args.seed)
+        anomalies = cost_anomalies(con, period, cfg=cfg)
+        themes = incident_themes(con, period, n_themes=args.themes, seed=args.seed, cfg=cfg)
+        risk = outage_risk(con, as_of, seed=args.seed, cfg=cfg)
     finally:
         con.close()
     pr = anomaly_precision_recall(anomalies, planted_cost_anomalies(truth, period)) if truth is not None else None
@@ -663,7 +768,7 @@ def cmd_forecast(args) -> int:
         print(f"note: {anomalies.attrs['note']}")
     if not anomalies.empty:
         print(_table(["posted", "entry", "vendor", "amount", "anomaly", "reason"],
-                     [[_cell(r.posting_date), r.entry_id, str(r.vendor_name or r.vendor_id)[:28], f"{r.amount:,.2f}",
+                     [[cell(r.posting_date), r.entry_id, str(r.vendor_name or r.vendor_id)[:28], f"{r.amount:,.2f}",
                        r.anomaly, r.reason] for r in anomalies.itertuples(index=False)]))
     if pr is not None:
         print("against the synthetic hospital's planted anomalies (--truth):")
@@ -697,7 +802,7 @@ def cmd_forecast(args) -> int:
         print(f"note: {risk.attrs['note']}")
     if not risk.empty:
         print(_table(["system", "tier", "quarter", "probability", "shown", "P1/P2 last 4 q", "drivers"],
-                     [[str(r.system_name)[:44], _cell(r.criticality_tier, True), r.quarter, _pct(100 * r.probability),
+                     [[str(r.system_name)[:44], cell(r.criticality_tier, True), r.quarter, _pct(100 * r.probability),
                        r.shown or r.status, r.p1_p2_last_4_quarters, r.drivers]
                       for r in risk.head(args.limit).itertuples(index=False)]))
         if len(risk) > args.limit:
@@ -858,19 +963,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     from hitplan.kpi import AREAS
 
-    sp = add("kpi", "print an area's KPIs for a period", cmd_kpi,
-             "Compute every KPI of one area of IT management for a period, from the store opened read-only. "
-             "csv: one block per KPI, headed by a '# kpi_name' line; json: {area, period, kpis: {name: "
-             "{records, source, note}}}. Areas: " + ", ".join(AREAS) + ".")
-    sp.add_argument("area", metavar="AREA", choices=AREAS, help="one of: " + ", ".join(AREAS))
+    sp = add("kpi", "print KPIs (an area's, or named ones) for a period, or the rows behind one", cmd_kpi,
+             "Compute KPIs for a period from the store opened read-only: every KPI of an area (`hitplan kpi "
+             "support`), or KPIs by name (`hitplan kpi mttr_by_priority reopen_rate`); --rows prints the rows "
+             "behind one KPI (what it counts, with their keys) instead of its figures; --list lists every KPI "
+             "with its area, unit and threshold. Each KPI is one SQL file and one YAML entry in "
+             "hitplan/kpi/definitions/AREA/. csv: one block per KPI, headed by a '# kpi_name' line; json: {area "
+             "(when one area), period, kpis: {name: {records, source, note}}}. Areas: " + ", ".join(AREAS) + ".")
+    sp.add_argument("names", metavar="AREA|KPI", nargs="*", help="areas (" + ", ".join(AREAS) + ") or KPI names")
+    sp.add_argument("--rows", action="store_true", help="the rows behind one KPI (drill-down)")
+    sp.add_argument("--list", action="store_true", help="list the KPIs (name, area, unit, threshold) and exit")
     _add_period_args(sp)
+    _add_settings_arg(sp)
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.add_argument("--limit", type=_positive(int), default=15, help="rows per KPI in the table format (default 15)")
 
     sp = add("scorecard", "print the nine areas' statuses with the KPIs that drive them", cmd_scorecard,
              "One status per area (on target / watch / off target) with the two or three KPIs that drive it; "
-             "thresholds and benchmarks come from hitplan/kpi/config.yaml.")
+             "thresholds and benchmarks come from the settings (shipped: hitplan/kpi/config.yaml).")
     _add_period_args(sp)
+    _add_settings_arg(sp)
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("score", "rank the candidate initiatives from the store's evidence and choose the funded portfolio",
@@ -885,15 +997,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--start", type=_date, help="first day of the evidence period")
     sp.add_argument("--end", type=_date, help="day after the evidence period")
     sp.add_argument("--as-of", type=_date, help="the day relative periods count from (default: the last day with data in the store)")
-    sp.add_argument("--weights", metavar="FILE.yaml", help="criteria and weights (default hitplan/prioritize/criteria.yaml)")
+    _add_settings_arg(sp)
+    sp.add_argument("--weights", metavar="FILE.yaml", help="criteria and weights for this run, replacing the "
+                                                           "settings' criteria (default hitplan/prioritize/criteria.yaml)")
     sp.add_argument("--method", choices=["weighted_sum", "topsis"], default="weighted_sum")
-    sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year: capex, opex, hours")
+    sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year (capex, opex, hours) for this run, "
+                                                          "replacing the settings' portfolio budgets")
     sp.add_argument("--samples", type=_positive(int), default=2000, help="weight samples for the robustness figures (default 2000)")
     sp.add_argument("--seed", type=int, default=7, help="random seed of the weight samples (default 7)")
     sp.add_argument("--time-limit", type=_positive(float), default=60.0, help="seconds the portfolio solver may take (default 60)")
     sp.add_argument("--scenario", metavar="FILE.yaml", action="append", default=[],
                     help="what-if scenarios to compare with the base (repeatable, up to four scenarios in all; see "
-                         "hitplan/prioritize/scenarios_example.yaml); needs --budget")
+                         "hitplan/prioritize/scenarios_example.yaml); needs budgets (--budget or the settings file)")
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("report", "run the report notebooks for a period and write HTML, the board PDF and deck", cmd_report,
@@ -912,10 +1027,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cell-timeout", type=_positive(float), default=600.0, metavar="SECONDS",
                     help="stop a notebook cell that runs longer than this (default 600)")
     sp.add_argument("--hospital", help="the hospital's name on the reports (default: from the hospital feed)")
-    sp.add_argument("--kpi-config", metavar="FILE.yaml", help="KPI targets and thresholds (default "
+    _add_settings_arg(sp)
+    sp.add_argument("--kpi-config", metavar="FILE.yaml", help="KPI targets and thresholds for this run, over the "
+                                                               "settings' kpi section (area -> figure, as in "
                                                                "hitplan/kpi/config.yaml)")
-    sp.add_argument("--weights", metavar="FILE.yaml", help="prioritization criteria and weights")
-    sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year for the recommended portfolio")
+    sp.add_argument("--weights", metavar="FILE.yaml", help="prioritization criteria and weights for this run, "
+                                                           "replacing the settings' criteria")
+    sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year for the recommended portfolio, "
+                                                          "replacing the settings' portfolio budgets for this run")
     sp.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
                     help="set another notebook parameter (refused unless every notebook run declares it)")
 
@@ -928,15 +1047,47 @@ def build_parser() -> argparse.ArgumentParser:
              "day with incidents); anomalies and themes cover the period (default: the 12 months to --as-of).")
     _add_period_args(sp)
     sp.add_argument("--horizon", type=_positive(int, most=8), default=4, help="quarters ahead, 1-8 (default 4)")
-    sp.add_argument("--themes", type=_positive(int), default=None, help="number of themes (default 10, forecast/config.yaml)")
+    _add_settings_arg(sp)
+    sp.add_argument("--themes", type=_positive(int), default=None, help="number of themes (default: the settings' "
+                                                                         "forecast.themes.n_themes, shipped 10)")
     sp.add_argument("--seed", type=int, default=7, help="random seed of the models (default 7)")
     sp.add_argument("--truth", metavar="ground_truth.json",
                     help="a synthetic hospital's ground truth, to print anomaly precision and recall")
     sp.add_argument("--limit", type=_positive(int), default=15, help="rows per table in the table format (default 15)")
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
+    sp = add("settings", "print every configurable figure with its value and where it comes from", cmd_settings,
+             "Every figure a CIO may change (KPI thresholds and costs, forecast settings, criteria and weights, "
+             "portfolio policy and budgets, report policy), by section, with its value and its source: the shipped "
+             "file's cited source, or the settings file that set it. `hitplan settings show --settings FILE` "
+             "checks a settings file and shows what a run with it uses.")
+    sp.add_argument("action", nargs="?", choices=["show"], default="show", help="show (the default)")
+    _add_settings_arg(sp)
+    sp.add_argument("--format", choices=["table", "json"], default="table")
+
     sp = add("schema", "print the feed reference (columns, types, rules) for bringing your own data", cmd_schema)
     sp.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
+    sp = add("models", "list the SQL models, or run their declared tests (unique, not null, accepted values, "
+                       "relationships) on the store", cmd_models,
+             "The SQL models (staging -> intermediate -> marts) and the tests hitplan/models/models.yml declares "
+             "beside their columns, spelled as dbt's generic data tests. `models test` runs each test as one query "
+             "over the store opened read-only and prints pass, or the failures counted as dbt counts them (null "
+             "rows, repeated values, distinct values not accepted, rows naming a value the referenced model lacks). "
+             "Tests of severity warn (what real exports may legitimately break, e.g. an incident naming a system "
+             "missing from the inventory) are listed but allowed; any failing test of severity error exits 8.")
+    msub = sp.add_subparsers(dest="models_action", metavar="ACTION", required=True)
+    for action, help_, description in (
+        ("list", "list the models with their layer, grain and number of declared tests",
+         "List every SQL model in dependency order with its layer, its grain and how many tests it declares."),
+        ("test", "run the models' declared tests on the store (exit 8 when a test of severity error fails)",
+         "Run every test declared in hitplan/models/models.yml on the store (opened read-only), one query per "
+         "test, and print each result: pass, warn (severity warn: allowed) or fail, with the failures and a few "
+         "failing values. json: one object per test with its query, which returns the failing rows."),
+    ):
+        ap = msub.add_parser(action, help=help_, description=description, parents=[sub_common],
+                             epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        ap.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("key", "show, back up (export) or restore (import) the pseudonymization key", cmd_key,
              "Personal identifiers are stored as keyed pseudonyms; the key lives outside the store, in "

@@ -4,7 +4,8 @@ the same opening call and the same layout. Run it after changing the text below:
     python notebooks/build_notebooks.py
 
 Each notebook is narrative (Markdown) and short calls into hitplan; the numbers and sentences come from
-hitplan.report.sections. Notebooks are written without outputs; papermill or JupyterLab fills them in.
+hitplan.report (areas, quality, portfolio, board). Notebooks are written without outputs; papermill or JupyterLab
+fills them in.
 """
 
 from __future__ import annotations
@@ -22,17 +23,22 @@ start = None  # or a first day "YYYY-MM-DD" with end (end excluded) instead of p
 end = None
 as_of = None  # the day relative periods count from; None: the store's last day of data
 hospital = None  # None: the name in the hospital feed
-kpi_config = None  # a YAML file overriding figures of hitplan/kpi/config.yaml
-weights = None  # prioritization criteria and weights; None: hitplan/prioritize/criteria.yaml
-budget = None  # budgets per fiscal year; None: hitplan/prioritize/budget_example.yaml"""
+settings = None  # a settings file over the shipped figures (`hitplan settings show` lists them); None: shipped
+kpi_config = None  # this run only: a YAML file overriding KPI figures (area -> figure) over the settings
+weights = None  # this run only: criteria and weights replacing the settings'; None: the settings' criteria
+budget = None  # this run only: budgets per fiscal year; None: hitplan/prioritize/budget_example.yaml"""
 
-OPEN = "ctx = open_context(store, period, start, end, as_of, hospital, kpi_config, weights, budget)"
+# The board pack notebook's own parameter: `hitplan report` sets it; in JupyterLab it stays None (no deck).
+DECK_PARAMETER = """
+deck_file = None  # where to write the board deck (PowerPoint) from this pack; None: no deck"""
+
+OPEN = "ctx = open_context(store, period, start, end, as_of, hospital, kpi_config, weights, budget, settings)"
 
 HOW_TO_READ = """Each finding below is a sentence computed from the store for the period, with the value and the target
 or benchmark it is judged against. Targets come from `hitplan/kpi/config.yaml`, where each one cites its
-source; change them there (or pass your own file as `kpi_config`), not in this notebook. The status is the
-worst of the measures that drive it: **on target**, **watch** (close to the limit, or not measurable because
-data is missing) or **off target**. Below the findings are the key numbers, the charts and the detail tables,
+source; change them in a settings file passed as `settings` (`hitplan settings show` lists every figure and its
+source), not in this notebook. The status is the worst of the measures that drive it: **on target**, **watch**
+(close to the limit, or not measurable because data is missing) or **off target**. Below the findings are the key numbers, the charts and the detail tables,
 and the sources each number comes from."""
 
 AREAS = [
@@ -106,15 +112,15 @@ overdue findings are what fail an audit."""),
 
 SETUP_AREA = """from hitplan.report.context import open_context
 from hitplan.report.display import show, show_header
-from hitplan.report.sections import area_section
+from hitplan.report.areas import area_section
 
 {open}
 section = area_section(ctx.con, "{area}", ctx.period, ctx.cfg)
 show_header(ctx, "{title}")"""
 
 
-def _parameters_cell():
-    return new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]})
+def _parameters_cell(extra: str = ""):
+    return new_code_cell(PARAMETERS + extra, metadata={"tags": ["parameters"]})
 
 
 def _notebook(cells) -> nbformat.NotebookNode:
@@ -204,10 +210,10 @@ link rate leaves incidents and findings unattributed to systems."""),
         _parameters_cell(),
         new_code_cell(f"""from hitplan.report.context import open_context
 from hitplan.report.display import show, show_header
-from hitplan.report.sections import data_quality_section
+from hitplan.report.quality import data_quality_section
 
 {OPEN}
-section = data_quality_section(ctx.con, ctx.as_of)
+section = data_quality_section(ctx.con, ctx.as_of, ctx.settings)
 show_header(ctx, "data quality")"""),
         new_markdown_cell("""## Findings
 
@@ -238,10 +244,10 @@ does not fit the budget. Change the weights (`weights`) or the budgets (`budget`
         _parameters_cell(),
         new_code_cell(f"""from hitplan.report.context import open_context
 from hitplan.report.display import show, show_header
-from hitplan.report.sections import portfolio_section
+from hitplan.report.portfolio import portfolio_section
 
 {OPEN}
-section = portfolio_section(ctx.con, ctx.period, ctx.weights, ctx.budget, samples=300)
+section = portfolio_section(ctx.con, ctx.period, ctx.settings, samples=300)
 show_header(ctx, "initiative prioritization")"""),
         new_markdown_cell("""## Ranking, portfolio and roadmap
 
@@ -263,13 +269,15 @@ board's attention, the recommended investment portfolio and what it buys, and th
 draws on the nine area reports, the data-quality report and the prioritization, and carries counts,
 trends and named systems only: no host names, network addresses or vulnerability identifiers."""),
         _notebook_only("**Parameters** (edit to look at another period or store)"),
-        _parameters_cell(),
+        _parameters_cell(DECK_PARAMETER),
         new_code_cell(f"""from hitplan.report.context import open_context
 from hitplan.report.display import show, show_header, show_text
-from hitplan.report.sections import board_sections, board_summary
+from hitplan.report.board import board_pack, board_summary
+from hitplan.report.deck import deck_from_pack
 
 {OPEN}
-pack = {{s.key: s for s in board_sections(ctx.con, ctx.period, ctx.cfg, ctx.weights, ctx.budget, ctx.hospital)}}
+board = board_pack(ctx.con, ctx.period, ctx.settings, ctx.hospital)
+pack = {{s.key: s for s in board.sections}}
 show_header(ctx, "IT board pack")"""),
         new_markdown_cell("## Summary"),
         new_code_cell("show_text(board_summary(list(pack.values()), ctx.hospital, ctx.period))"),
@@ -293,6 +301,8 @@ highest total score that fits each year's capital, running-cost and staff-hour b
 Spend this period against the IT budget, the year-end forecast at the current run rate, and the
 recommended portfolio's use of next years' investment budgets."""),
         new_code_cell("show(pack[\"budget\"], heading=False)"),
+        new_code_cell("if deck_file:  # `hitplan report` writes the deck from this pack: the same sections, once\n"
+                      "    deck_from_pack(board, ctx, deck_file)"),
         _close(),
     ])
 

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from hitplan.settings import load_settings
 from hitplan.report.disclosure import BoardDisclosure, disclosures
 
 from hitplan import store
@@ -19,10 +20,12 @@ from hitplan.kpi import AREAS, scorecard
 from hitplan.kpi import security, support
 from hitplan.periods import Period, resolve_period
 from hitplan.report.context import load_kpi_config, open_context
-from hitplan.report.sections import (
-    Section, area_section, assert_board_safe, board_sections, board_summary,
-    data_quality_section, portfolio_section, store_hosts,
-)
+from hitplan.report.areas import NARRATIVES, area_section
+from hitplan.report.board import board_sections, board_summary
+from hitplan.report.disclosure import assert_board_safe, store_hosts
+from hitplan.report.portfolio import portfolio_section
+from hitplan.report.quality import data_quality_section
+from hitplan.report.sections import Draft, Section, fix_captions
 
 Q1 = Period("FY2027Q1", dt.date(2026, 7, 1), dt.date(2026, 10, 1))
 
@@ -61,6 +64,34 @@ def test_kpi_config_file_overrides_only_what_it_names(tmp_path):
     cfg = load_kpi_config(path)
     assert cfg["support"]["availability_target_pct"]["value"] == 99.5
     assert cfg["security"]["cost_per_breach_usd"]["value"] == 9770000
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_narratives_read_kpi_results_and_never_recompute_them(demo, it_sections, area, monkeypatch):
+    """Each narrative gets its KPI results computed once (one frame per KPI name) and builds the same section from
+    them with every KPI function of its area made unusable."""
+    from hitplan.kpi import area_module
+
+    cfg = load_kpi_config(None)
+    mod = NARRATIVES[area]
+    results = mod.kpi_results(demo, Q1, cfg)
+    assert results and all(isinstance(df, pd.DataFrame) for df in results.values())
+    kpi = area_module(area)
+
+    def recomputed(*_, **__):
+        raise AssertionError(f"the {area} narrative computed a KPI again")
+
+    for name in list(vars(kpi)):
+        if name in results:
+            monkeypatch.setattr(kpi, name, recomputed)
+    s = Draft(area, Q1, "it", it_sections[area].area_status)
+    s.source(*results.values())
+    mod.narrative(results, Q1, cfg, s)
+    fix_captions(s)
+    again = s.done()
+    assert again.findings == it_sections[area].findings
+    assert again.key_numbers == it_sections[area].key_numbers
+    assert again.sources == it_sections[area].sources
 
 
 def test_statuses_match_the_scorecard(demo, it_sections):
@@ -104,10 +135,7 @@ def test_security_kev_count_matches_and_it_report_names_hosts(demo, it_sections)
 
 @pytest.fixture(scope="module")
 def board(demo):
-    from importlib import resources
-
-    budget = resources.files("hitplan.prioritize").joinpath("budget_example.yaml")
-    return board_sections(demo, Q1, budget_path=str(budget), samples=50)
+    return board_sections(demo, Q1, load_settings(), samples=50)
 
 
 def test_board_sections_carry_no_hosts_addresses_or_cves(demo, board):
@@ -163,6 +191,7 @@ def test_portfolio_section_explains_ranking_and_funding(board):
     assert len(s.figures) >= 3
 
 
+@pytest.mark.slow
 def test_empty_store_gives_sentences_not_crashes(store_path):
     con = store.connect(store_path)
     try:
@@ -176,9 +205,9 @@ def test_empty_store_gives_sentences_not_crashes(store_path):
         assert not any(re.search(r"\d+\.\d+ ?%", f) for f in sup.findings), "no made-up percentages"
         dq = data_quality_section(con)
         assert any("hitplan ingest" in f for f in dq.findings)
-        pf = portfolio_section(con, period)
+        pf = portfolio_section(con, period, load_settings())
         assert any("hitplan ingest initiatives FILE" in f for f in pf.findings)
-        for s in board_sections(con, period, samples=20):
+        for s in board_sections(con, period, load_settings(), samples=20):
             assert s.findings
     finally:
         con.close()

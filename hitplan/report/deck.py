@@ -2,7 +2,9 @@
 roadmap, and the sources, built from the report's sections; it never shows host names, IP addresses or CVE ids.
 
 The deck reads only these fields of a section (``hitplan.report.sections.Section``): key, title, status,
-findings, key_numbers, figures and sources.
+findings, key_numbers, figures and sources. ``deck_from_pack`` builds it from the board pack the board-pack
+notebook computed (``hitplan report`` gives that notebook the deck's path as its ``deck_file`` parameter), so the
+deck shows exactly the pack's sections, computed once; ``deck_from_store`` computes them first, for use outside a run.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from hitplan import __version__
+from hitplan.analysis import STATUSES, AreaStatus
 from hitplan.charts import STATUS_STYLE, driver_text, money, status_text
-from hitplan.kpi.common import STATUSES, AreaStatus
+from hitplan.report.board import BoardPack, board_pack
+from hitplan.report.context import Context, open_context
 from hitplan.report.disclosure import BoardDisclosure, disclosures, figure_texts
 from hitplan.report.images import figures_to_png
+from hitplan.report.quality import data_quality_section
 
 FONT = "Arial"  # metric-compatible Liberation Sans renders it where Arial is missing
 INK = RGBColor(0x1A, 0x1A, 0x1A)
@@ -501,31 +506,24 @@ def build_deck(sections: Sequence[Any], out_path: str | os.PathLike, *, hospital
     return out
 
 
-def deck_from_store(out_path: str | os.PathLike, *, store=None, period=None, start=None, end=None, as_of=None,
-                    hospital=None, kpi_config=None, weights=None, budget=None, inputs: Path | None = None) -> Path:
-    """Build the board deck for a period straight from the store (the notebooks' parameters, same defaults): the
-    nine areas and data quality for the board audience, the scorecard, and the recommended portfolio. ``inputs``
-    is where the board-pack notebook kept the sections it computed (``sections.DECK_INPUTS_ENV``); when it is
-    there the deck shows those very sections instead of computing them again."""
-    from hitplan.kpi import AREAS
-    from hitplan.report.context import open_context
-    from hitplan.report.sections import (
-        area_section, data_quality_section, load_deck_inputs, portfolio_section, prioritize,
-    )
+def deck_from_pack(pack: BoardPack, ctx: Context, out_path: str | os.PathLike) -> Path:
+    """Build the board deck from a computed board pack (``hitplan.report.board.board_pack``) and its run's context:
+    the nine areas for the board audience, the scorecard, data quality and the recommended portfolio."""
+    pr = pack.prioritization
+    sections = [*pack.areas, data_quality_section(ctx.con, ctx.as_of, ctx.settings), pack.portfolio]
+    names = dict(zip(pr.ranking["initiative_id"], pr.ranking["name"])) if not pr.ranking.empty else None
+    return build_deck(sections, out_path, hospital=ctx.hospital, period_label=ctx.period.label, as_of=ctx.as_of,
+                      scorecard_statuses=[a.area_status for a in pack.areas], portfolio=pr.portfolio,
+                      initiative_names=names)
 
-    ctx = open_context(store, period or "last-quarter", start, end, as_of, hospital, kpi_config, weights, budget)
+
+def deck_from_store(out_path: str | os.PathLike, *, store=None, period=None, start=None, end=None, as_of=None,
+                    hospital=None, kpi_config=None, weights=None, budget=None, settings=None) -> Path:
+    """Build the board deck for a period straight from the store, with the board pack notebook's parameters (same
+    defaults), through the same ``board_pack`` as the notebook."""
+    ctx = open_context(store, period or "last-quarter", start, end, as_of, hospital, kpi_config, weights, budget,
+                       settings)
     try:
-        kept = load_deck_inputs(inputs) if inputs else None
-        if kept is not None:
-            areas, pr, portfolio = kept.areas, kept.prioritization, kept.portfolio
-        else:
-            areas = [area_section(ctx.con, a, ctx.period, ctx.cfg, audience="board") for a in AREAS]
-            pr = prioritize(ctx.con, ctx.period, ctx.weights, ctx.budget, sensitivity=False)
-            portfolio = portfolio_section(ctx.con, ctx.period, audience="board", prioritization=pr)
-        sections = [*areas, data_quality_section(ctx.con, ctx.as_of), portfolio]
-        names = dict(zip(pr.ranking["initiative_id"], pr.ranking["name"])) if not pr.ranking.empty else None
-        return build_deck(sections, out_path, hospital=ctx.hospital, period_label=ctx.period.label, as_of=ctx.as_of,
-                          scorecard_statuses=[a.area_status for a in areas], portfolio=pr.portfolio,
-                          initiative_names=names)
+        return deck_from_pack(board_pack(ctx.con, ctx.period, ctx.settings, ctx.hospital), ctx, out_path)
     finally:
         ctx.close()

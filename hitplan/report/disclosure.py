@@ -1,5 +1,5 @@
 """What the board must not see: host names, IP addresses and CVE ids. One check, used by the board sections, the
-board pack and the deck; the area reports for IT may name them."""
+board pack and the deck; the area reports for IT may name them. ``assert_board_safe`` applies it to a section."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import json
 import re
 from collections.abc import Iterable
 
+import duckdb
 import plotly.graph_objects as go
 
 from hitplan.errors import ReportError
+from hitplan.report.sections import Section
 
 
 class BoardDisclosure(ReportError):
     """A board slide would show a host name, an IP address or a CVE id."""
-
 
 
 IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])")
@@ -58,3 +59,30 @@ def figure_texts(fig: go.Figure) -> list[str]:
     return list(_strings(json.loads(fig.to_json())))
 
 
+def section_texts(section: Section) -> list[str]:
+    """All the text a section shows: title, findings, key numbers, table headers and cells, figure text."""
+    out = [section.title, *section.findings, *(x for kn in section.key_numbers for x in kn)]
+    for caption, df in section.tables:
+        out.append(caption)
+        out.extend(str(c) for c in df.columns)
+        out.extend(str(v) for v in df.astype(str).to_numpy().ravel())
+    for caption, fig in section.figures:
+        out.append(caption or "")
+        out.extend(figure_texts(fig))
+    return out
+
+
+def assert_board_safe(section: Section, known_hosts: set[str] | None = None) -> None:
+    """Raise BoardDisclosure when a section's text holds an IPv4 address, a CVE id or a host-name-like token
+    (or one of ``known_hosts``, e.g. the store's scanner host names)."""
+    hits = sorted({what for text in section_texts(section) for _, what in disclosures(text, known_hosts or ())})
+    if hits:
+        raise BoardDisclosure(f"section {section.key!r} is not fit for the board: it names {', '.join(hits[:5])}"
+                              f"{' and more' if len(hits) > 5 else ''} (hosts, addresses and CVE ids stay in IT reports)")
+
+
+def store_hosts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Host names and addresses the store knows (scanner hosts and host/IP aliases), for ``assert_board_safe``."""
+    rows = con.execute("select distinct host from vulnerabilities where host is not null union "
+                       "select distinct alias from system_aliases where kind in ('host', 'ip_address')").fetchall()
+    return {r[0] for r in rows}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hitplan.kpi.common import STATUSES
+from hitplan.analysis import STATUSES
 from hitplan.periods import Period
 
 # the notes KPIs write when a feed or a column is missing, as opposed to "nothing happened in the period"

@@ -41,8 +41,8 @@ Progress = Callable[[str], None]
 # Parameters the runner sets itself, and the option that sets each: through --param they would make the notebooks
 # read another store or period than the manifest records.
 RUNNER_PARAMETERS = {"store": "--store (or $HITPLAN_STORE)", "period": "--period", "start": "--start",
-                     "end": "--end", "as_of": "--as-of"}
-PATH_PARAMETERS = ("kpi_config", "weights", "budget")  # files the notebooks read from their own folder's cwd
+                     "end": "--end", "as_of": "--as-of", "deck_file": "--formats pptx (the deck goes in the pack)"}
+PATH_PARAMETERS = ("settings", "kpi_config", "weights", "budget")  # files the notebooks read from their own folder's cwd
 
 
 def notebook_key(path: Path) -> str:
@@ -174,11 +174,6 @@ def _execute(job: dict) -> dict:
     started = time.perf_counter()
     result = {"name": notebook_key(src), "source": src.name, "notebook": f"notebooks/{src.name}",
               "html": f"{notebook_key(src)}.html", "warnings": [], "error": None}
-    deck_env = None
-    if job.get("deck_inputs"):  # the board pack keeps what the deck reuses (this kernel only)
-        from hitplan.report.sections import DECK_INPUTS_ENV as deck_env
-
-        os.environ[deck_env] = job["deck_inputs"]
     try:
         papermill.execute_notebook(str(src), str(executed), parameters=job["parameters"], kernel_name="python3",
                                    execution_timeout=job["timeout"], progress_bar=False, log_output=False,
@@ -193,15 +188,12 @@ def _execute(job: dict) -> dict:
         result["error"] = f"{src.name}, cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0][:300]}"
     except Exception as exc:  # noqa: BLE001 - a timeout, a dead kernel, a bad export: reported, never half-written
         result["error"] = f"{src.name}: {type(exc).__name__}: {_first_line(exc)}"
-    finally:
-        if deck_env:
-            os.environ.pop(deck_env, None)
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result
 
 
 def _side_task(name: str, label: str, work: Callable[[], object]) -> dict:
-    """Run the deck's or the PDF's ``work`` (in a worker process; never raises: a failure is the result's error)."""
+    """Run the PDF's ``work`` (in a worker process; never raises: a failure is the result's error)."""
     started = time.perf_counter()
     result = {"name": name, "error": None}
     try:
@@ -224,23 +216,11 @@ def _pdf(job: dict) -> dict:
 
 
 # seconds a notebook takes on the demo hospital (measured), for ordering the runs longest first
-_COSTS = {BOARD_PACK: 20, "prioritization": 15, "support": 12, "infrastructure": 9}
-DECK_INPUTS_FILE = ".deck-inputs.pickle"
+_COSTS = {BOARD_PACK: 30, "prioritization": 15, "support": 12, "infrastructure": 9}
 
 
 def _expected_cost(path: Path) -> float:
     return -_COSTS.get(notebook_key(path), 6)
-
-
-def _deck(job: dict) -> dict:
-    """Build the PowerPoint deck from the store snapshot, reusing the board pack's sections when it kept them."""
-    def work():
-        from hitplan.report.deck import deck_from_store
-
-        inputs = Path(job["deck_inputs"]) if job.get("deck_inputs") else None
-        deck_from_store(Path(job["out_dir"]) / "board_deck.pptx", **job["parameters"], inputs=inputs)
-
-    return _side_task("deck", "deck", work)
 
 
 @contextmanager
@@ -359,7 +339,7 @@ def _run_record(manifest: dict) -> dict:
 
 def _remade_files(selected: list[Path], board_in_run: bool) -> set[str]:
     """The files of a pack (relative paths) that a ``--only`` run writes anew, or drops: never kept from before."""
-    remade = {"index.html", "manifest.json", "kernels.log", DECK_INPUTS_FILE}
+    remade = {"index.html", "manifest.json", "kernels.log"}
     for nb in selected:
         remade |= {f"{notebook_key(nb)}.html", f"notebooks/{nb.name}"}
     return remade | (set(BOARD_FILES) if board_in_run else set())
@@ -591,9 +571,9 @@ def run_report(
 def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[str, ...], jobs: int,
            cell_timeout: float, period, hospital: str, fp: str, chrome, say: Progress, warnings: list[str]) -> dict:
     """Execute and export every notebook, and make the deck and the PDF, into ``build``; raise ReportError if any
-    part failed. The notebooks run longest first, so that the processes finish together; the deck (which reuses
-    the board pack's sections) and the PDF (printed from its HTML) go next in the queue when the board pack is
-    done."""
+    part failed. The notebooks run longest first, so that the processes finish together; the board pack notebook
+    writes the deck from the sections it computed (its ``deck_file`` parameter), and the PDF (printed from the
+    board pack's HTML) goes next in the queue when the board pack is done."""
     # nbclient takes whole seconds only
     common = {"out_dir": str(build), "parameters": nb_params, "timeout": math.ceil(cell_timeout),
               "hospital": hospital, "period": f"{period.label} ({period.start} to {period.last_day})",
@@ -601,15 +581,8 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
     tasks = [(_execute, {**common, "source": str(nb)}) for nb in sorted(selected, key=_expected_cost)]
     board = next((job for _, job in tasks if notebook_key(Path(job["source"])) == BOARD_PACK), None)
     after_board = []
-    if "pptx" in formats:
-        deck_params = {k: nb_params.get(k) for k in ("store", "period", "start", "end", "as_of", "hospital",
-                                                       "kpi_config", "weights", "budget")}
-        deck = (_deck, {"out_dir": str(build), "parameters": deck_params})
-        if board is not None:
-            board["deck_inputs"] = deck[1]["deck_inputs"] = str(build / DECK_INPUTS_FILE)
-            after_board.append(deck)
-        else:
-            tasks.append(deck)
+    if "pptx" in formats and board is not None:
+        board["parameters"] = {**nb_params, "deck_file": str(build / "board_deck.pptx")}
     if "pdf" in formats:
         if board is not None:
             after_board.append((_pdf, {"out_dir": str(build), "chrome": str(chrome)}))
@@ -617,7 +590,7 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
             warnings.append("no PDF: the board pack notebook was not part of this run")
     results, errors = [], []
     total = len(tasks) + len(after_board)
-    parts = [f"{len(selected)} notebook(s)", *(["the deck"] if "pptx" in formats else []),
+    parts = [f"{len(selected)} notebook(s)", *(["the deck"] if "pptx" in formats and board else []),
              *(["the PDF"] if "pdf" in formats and board else [])]
     say(f"running {' and '.join(parts)} for {period.label} with {jobs} process(es)")
     log = build / "kernels.log"
@@ -646,14 +619,13 @@ def _build(build: Path, selected: list[Path], nb_params: dict, formats: tuple[st
                     fault("report.after_notebook")
                     if r["name"] == BOARD_PACK:
                         queue[:0] = after_board
-    (build / DECK_INPUTS_FILE).unlink(missing_ok=True)
     if errors:
         raise ReportError(f"{errors[0]}{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}; the previous "
                           "report is unchanged, the executed notebooks are kept in a hidden .failed folder beside it")
     log.unlink(missing_ok=True)  # kept (in the .failed folder) only when something went wrong
-    notebooks = sorted((r for r in results if r["name"] not in ("deck", "pdf")), key=lambda r: r["source"])
+    notebooks = sorted((r for r in results if r["name"] != "pdf"), key=lambda r: r["source"])
     for r in notebooks:
         warnings.extend(f"{r['source']}: {w}" for w in r["warnings"])
-    timings = {f"{k}_seconds": next((r["seconds"] for r in results if r["name"] == k), None) for k in ("deck", "pdf")}
     return {"notebooks": [{k: r[k] for k in ("name", "source", "title", "html", "notebook", "seconds", "warnings")}
-                          for r in notebooks], **timings}
+                          for r in notebooks],
+            "pdf_seconds": next((r["seconds"] for r in results if r["name"] == "pdf"), None)}

@@ -1,0 +1,85 @@
+"""Disaster recovery and business continuity: DR test coverage and results, backups and the cost of downtime.
+
+The area's narrative for its report section, built from its KPI results (each KPI computed once per section)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import pandas as pd
+
+from hitplan import charts
+from hitplan.charts import count, money, pct
+from hitplan.kpi import continuity as k
+from hitplan.kpi.common import setting
+from hitplan.periods import Period
+from hitplan.report.findings import absent, load_hint, plural
+from hitplan.report.sections import Draft, column_sum
+
+
+def kpi_results(con: duckdb.DuckDBPyConnection, p: Period, cfg: dict) -> dict[str, pd.DataFrame]:
+    """The KPIs the narrative reads, each computed once, by name (in the order their sources are listed)."""
+    return {
+        "dr_test_coverage_by_tier": k.dr_test_coverage_by_tier(con, p, cfg=cfg),
+        "dr_test_results": k.dr_test_results(con, p, cfg=cfg),
+        "backup_success_by_tier": k.backup_success_by_tier(con, p),
+        "downtime_cost_by_system": k.downtime_cost_by_system(con, p, cfg=cfg),
+    }
+
+
+def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draft) -> None:
+    """Findings, key numbers, figures and tables from the KPI ``results`` (``kpi_results``)."""
+    cov = results["dr_test_coverage_by_tier"]
+    res = results["dr_test_results"]
+    bk = results["backup_success_by_tier"]
+    dc = results["downtime_cost_by_system"]
+    months = setting(cfg, "continuity", "dr_coverage_months")
+    d = s.driver("dr_test_coverage_by_tier")
+    crit = cov[cov["criticality_tier"].isin(["1", "2"])] if not cov.empty else cov
+    if crit.empty or not crit["systems"].sum():
+        s.say(absent("DR test coverage", p, cov, "systems") if cov.empty else
+              f"No tier-1 or tier-2 system is in the inventory, so DR coverage of critical systems cannot be measured; "
+              f"{load_hint('systems')} with criticality tiers.", d.status if d else None)
+    else:
+        tested, total = int(crit["tested_systems"].sum()), int(crit["systems"].sum())
+        s.say(f"At the end of {p.label}, {count(tested)} of {count(total)} tier-1 and tier-2 systems "
+              f"({pct(100 * tested / total)}) had a DR test in the preceding {months} months (target 100 %); "
+              f"{count(total - tested)} "
+              f"{'has' if total - tested == 1 else 'have'} no recent test.", d.status if d else None)
+        s.number("Tier-1/2 systems DR-tested", pct(100 * tested / total))
+        shown = cov.assign(tier="tier " + cov["criticality_tier"].astype(str))
+        s.figure(fig=charts.ranked_bars(shown, "tier", "coverage_pct", unit="%", target=100.0,
+                                                 title=f"Systems DR-tested in the last {months} months, by tier"))
+        s.table(f"DR test coverage by criticality tier, {months} months to {p.last_day:%Y-%m-%d}", cov)
+    d = s.driver("dr_test_results")
+    if res.empty:
+        s.say(absent("DR test results", p, res, "dr_tests"), d.status if d else None)
+    else:
+        n = res["severity"].value_counts()
+        k_ = setting(cfg, "continuity", "rto_severe_multiple")
+        s.say(f"{plural(len(res), 'DR test')} {'was' if len(res) == 1 else 'were'} held in {p.label}: "
+              f"{count(n.get('met', 0))} met their recovery objectives, {count(n.get('missed', 0))} missed them and "
+              f"{count(n.get('severe miss', 0))} took {k_:g} times the objective or more.", d.status if d else None)
+        s.table(f"DR tests held in {p.label}", res)
+    d = s.driver("backup_success_by_tier")
+    if bk.empty:
+        s.say(absent("Backup success", p, bk, "backups"), d.status if d else None)
+    else:
+        jobs, failed = column_sum(bk, "jobs"), column_sum(bk, "failed_jobs")
+        s.say(f"{pct(100 * (1 - failed / jobs), 2)} of {count(jobs)} backup jobs in {p.label} succeeded (target at least "
+              f"{setting(cfg, 'continuity', 'backup_success_pct')['watch']} %); {count(failed)} failed.",
+              d.status if d else None)
+        s.number("Backup success", pct(100 * (1 - failed / jobs), 2))
+        s.table(f"Backup success by criticality tier, {p.label}", bk)
+    if dc.empty:
+        s.say(absent("Downtime cost", p, dc, "incidents"))
+    else:
+        top = dc.iloc[0]
+        s.say(f"Outages cost an estimated {money(column_sum(dc, 'downtime_cost_usd'))} in {p.label} "
+              f"({count(column_sum(dc, 'outage_hours'))} hours at the configured cost per hour by tier); the most costly was "
+              f"{top['system_name']} at {money(top['downtime_cost_usd'])}.")
+        s.number(f"Estimated downtime cost, {p.label}", money(column_sum(dc, "downtime_cost_usd")))
+        s.figure(headline=True, fig=charts.ranked_bars(dc, "system_name", "downtime_cost_usd", unit="$", top=10,
+                                                    title=f"Estimated cost of downtime by system, {p.label}"))
+        s.table(f"Outage hours and estimated downtime cost by system, {p.label}", dc, rows=15)

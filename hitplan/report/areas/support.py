@@ -1,0 +1,105 @@
+"""Technology implementation and support: availability, response against SLA, incident volume and reopen rate.
+
+The area's narrative for its report section, built from its KPI results (each KPI computed once per section)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import pandas as pd
+
+from hitplan import charts
+from hitplan.charts import count, pct
+from hitplan.kpi import support as k
+from hitplan.kpi.common import setting
+from hitplan.periods import Period
+from hitplan.report.findings import absent, plural
+from hitplan.report.sections import Draft, as_float, column_sum, long_frame
+
+
+def kpi_results(con: duckdb.DuckDBPyConnection, p: Period, cfg: dict) -> dict[str, pd.DataFrame]:
+    """The KPIs the narrative reads, each computed once, by name (in the order their sources are listed)."""
+    return {
+        "incident_volume_by_month": k.incident_volume_by_month(con, p),
+        "incident_backlog": k.incident_backlog(con, p),
+        "mttr_by_priority": k.mttr_by_priority(con, p, cfg=cfg),
+        "availability_by_system_month": k.availability_by_system_month(con, p, cfg=cfg),
+        "reopen_rate": k.reopen_rate(con, p),
+        "noisiest_systems": k.noisiest_systems(con, p),
+        "top_categories": k.top_categories(con, p),
+    }
+
+
+def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draft) -> None:
+    """Findings, key numbers, figures and tables from the KPI ``results`` (``kpi_results``)."""
+    vol = results["incident_volume_by_month"]
+    back = results["incident_backlog"]
+    sla = results["mttr_by_priority"]
+    av = results["availability_by_system_month"]
+    reopen = results["reopen_rate"]
+    noisy = results["noisiest_systems"]
+    cats = results["top_categories"]
+    target = float(setting(cfg, "support", "availability_target_pct"))
+    d = s.driver("availability_by_system_month")
+    if av.empty:
+        s.say(absent("System availability", p, av, "incidents"), d.status if d else None)
+    else:
+        t1 = av[av["criticality_tier"] == 1] if (av["criticality_tier"] == 1).any() else av
+        per = t1.groupby("system_name", as_index=False)[["outage_minutes", "period_minutes"]].sum()
+        per["availability_pct"] = (100.0 * (1 - per["outage_minutes"] / per["period_minutes"])).clip(lower=0)
+        per.attrs["source"] = av.attrs["source"]
+        overall = 100.0 * (1 - per["outage_minutes"].sum() / per["period_minutes"].sum())
+        worst = per.sort_values("availability_pct").iloc[0]
+        below = int(t1["below_target"].sum())
+        tier = "Tier-1 systems" if (av["criticality_tier"] == 1).any() else "Systems"
+        s.say(f"{tier} were available {pct(overall, 2)} of the time in {p.label} against a {pct(target, 1)} target; "
+              f"the lowest was {worst['system_name']} at {pct(worst['availability_pct'], 2)}, and "
+              + (f"{plural(below, 'system-month')} fell below target." if below else "no system-month fell below target."),
+              d.status if d else None)
+        s.number(f"{tier[:-1]} availability, {p.label}", pct(overall, 2))
+        outages = per[per["outage_minutes"] > 0].assign(outage_hours=lambda x: x["outage_minutes"] / 60)
+        s.figure(charts.ranked_bars(outages, "system_name", "outage_hours", unit="hours", top=10,
+                                    title=f"{tier[:-1]} with most outage hours, {p.label}"))
+        s.table(f"{tier} availability, {p.label} (lowest first)", per.sort_values("availability_pct"), rows=15)
+    d = s.driver("mttr_by_priority")
+    if sla.empty:
+        s.say(absent("Response times against SLA", p, sla, "incidents"), d.status if d else None)
+    else:
+        th = setting(cfg, "support", "resolve_sla_met_pct")
+        p1 = sla[sla["priority"] == 1]
+        extra = ""
+        if not p1.empty and as_float(p1["mttr_hours"].iloc[0]) is not None:
+            extra = (f"; P1 incidents took {p1['mttr_hours'].iloc[0]:.1f} hours on average to resolve "
+                     f"(target {p1['resolve_target_hours'].iloc[0]:.0f} hours)")
+        if d and d.value is not None:
+            s.say(f"{pct(d.value)} of P1 and P2 incidents opened in {p.label} were resolved within their target time, "
+                  f"against a floor of {th['watch']} %{extra}.", d.status)
+            s.number("P1/P2 resolved within SLA", pct(d.value))
+        s.table(f"Response and resolution by priority, {p.label}", sla)
+    if vol.empty:
+        s.say(absent("Incident volume", p, vol, "incidents"))
+    else:
+        opened, resolved = int(vol["opened"].sum()), int(vol["resolved"].sum())
+        backlog = int(vol["backlog_at_month_end"].iloc[-1])
+        old = int(column_sum(back, "open_over_30_days"))
+        s.say(f"{count(opened)} incidents were opened and {count(resolved)} resolved in {p.label}; {count(backlog)} "
+              f"were still open at its end, {count(old)} of them for more than 30 days.")
+        s.number(f"Incidents opened, {p.label}", count(opened))
+        s.number("Open at period end", count(backlog))
+        long = long_frame(vol, "month", {"opened": "opened", "resolved": "resolved",
+                                    "backlog_at_month_end": "open at month end"}, "measure", "incidents")
+        s.figure(charts.trend(long, "month", "incidents", color="measure", unit="incidents",
+                              title=f"Incidents opened, resolved and open per month, {p.label}"), headline=True)
+    d = s.driver("reopen_rate")
+    if d and d.value is not None:
+        s.say(f"{pct(d.value)} of incidents opened and resolved in {p.label} were reopened "
+              f"(limit {setting(cfg, 'support', 'reopen_rate_pct')['watch']} %).", d.status)
+    elif reopen.empty:
+        s.say(absent("The reopen rate", p, reopen, "incidents"))
+    if not noisy.empty:
+        s.figure(charts.ranked_bars(noisy, "system_name", "incidents", unit="incidents", top=10,
+                                    title=f"Systems with the most incidents, {p.label}"))
+        s.table(f"Systems with the most incidents, {p.label}", noisy)
+    if not cats.empty:
+        s.table(f"Top incident categories, {p.label}", cats)
