@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 from pathlib import Path
 
@@ -11,6 +12,18 @@ from hypothesis import settings
 
 from hitplan import store
 from hitplan.cli import main
+from hostile import hostile_store
+
+
+# The session's shared builds: the demo hospital (about 10 s) and the report pack on it (about 45 s). A test asking
+# for one is slow whatever its own marks say, so `make check` never builds them.
+SLOW_FIXTURES = frozenset({"demo_store", "hostile_pack"})
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +75,8 @@ def query(path: Path, sql: str, params=None):
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory):
     """One small demo hospital (scale 0.2) built once per test session and shared read-only:
-    (store path, ground truth, the last day of its data)."""
+    (store path, ground truth, the last day of its data). A test that would change it works on a copy: the
+    session ends in an error when the store's bytes changed."""
     import datetime as dt
     import os
 
@@ -81,7 +95,34 @@ def demo_store(tmp_path_factory):
     from hitplan.synth import GroundTruth
 
     truth = GroundTruth.load(base / "files" / "ground_truth.json")
-    return base / "demo.duckdb", truth, dt.date.fromisoformat(truth.end)
+    built = _digest(base / "demo.duckdb")
+    yield base / "demo.duckdb", truth, dt.date.fromisoformat(truth.end)
+    assert _digest(base / "demo.duckdb") == built, "a test wrote to the shared demo store: copy it first"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def hostile_pack(demo_store, tmp_path_factory) -> Path:
+    """The whole report pack (every notebook, HTML, PDF and deck) of a copy of the demo store with script payloads
+    planted in every text column (tests/hostile.py), built once per session: the report-pack and the escaping
+    tests read it, none writes to it."""
+    from hitplan.report.run import run_report  # inside, as build_demo above: `make check` never pays its import
+
+    base = tmp_path_factory.mktemp("hostile")
+    store = hostile_store(demo_store[0], base / "hostile.duckdb")
+    settings = base / "settings.yaml"  # one figure changed: test_report_pack.py checks it reaches every number
+    settings.write_text(PACK_SETTINGS, encoding="utf-8")
+    return run_report(store=store, out=base / "reports", jobs=2, params={"settings": str(settings)}).folder
+
+
+# The settings file of the session's pack: a tier-1 system's downtime costs $777,000 an hour instead of $250,000.
+PACK_SETTINGS = """kpi:
+  continuity:
+    downtime_cost_per_hour_usd: {1: 777000, 2: 60000, 3: 10000, 4: 1000, unassessed: 10000}
+"""
 
 
 def live_processes(mark: str) -> dict[int, str]:

@@ -9,6 +9,8 @@ import pytest
 from conftest import query
 from hitplan.schema import feeds
 
+pytestmark = pytest.mark.slow  # builds a demo hospital with `hitplan demo`
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

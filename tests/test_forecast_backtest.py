@@ -49,6 +49,7 @@ def test_pure_seasonal_series_the_baseline_is_perfect_and_stays():
     assert not model_beats_baseline(m["model_mase"].item(), 0.0, m["model_mae"].item(), 0.0)
 
 
+@pytest.mark.slow
 def test_trend_the_model_beats_the_seasonal_naive_baseline():
     t = np.arange(24, dtype=float)
     panel = np.array([a + b * t for a, b in [(10, 1), (20, 2), (5, 0.5), (40, 3), (15, 1.5), (30, 2.5)]])
@@ -61,6 +62,7 @@ def test_trend_the_model_beats_the_seasonal_naive_baseline():
                for r in per.itertuples())
 
 
+@pytest.mark.slow
 def test_the_model_is_the_same_for_the_same_seed():
     rng = np.random.default_rng(3)
     panel = rng.poisson(20, size=(12, 16)).astype(float)
@@ -91,6 +93,7 @@ def short_and_long(tmp_path):
     return connect(tiny_store(tmp_path / "s.duckdb", systems=systems, incidents=incidents))
 
 
+@pytest.mark.slow
 def test_a_system_with_too_little_history_gets_not_enough_history(short_and_long):
     df = incident_volume_forecast(short_and_long, dt.date(2026, 6, 30), horizon=2, by="system")
     new = df[df["series_id"] == "S2"]

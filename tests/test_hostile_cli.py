@@ -107,6 +107,7 @@ def test_rejects_out_never_overwrites_the_store_or_an_existing_file(store_path, 
     assert code == 2 and "does not exist" in _one_line_error(err)
 
 
+@pytest.mark.slow
 def test_synth_and_report_out_refuse_the_store_and_its_snapshots(store_path, tmp_path, cli):
     before = store_path.read_bytes()
     code, _, err = cli("synth", "--out", store_path.parent / SNAPSHOT_DIR, "--store", store_path, "-q")
@@ -120,6 +121,7 @@ def test_synth_and_report_out_refuse_the_store_and_its_snapshots(store_path, tmp
 
 # case 7: no SQL from settings
 
+@pytest.mark.slow
 def test_a_quote_in_any_setting_that_reaches_sql_runs_no_sql(tmp_path, cli, monkeypatch):
     odd = tmp_path / "O'Brien's files"
     odd.mkdir()
@@ -164,6 +166,7 @@ def test_spill_files_are_private_and_those_of_a_killed_load_are_removed(store_pa
         assert stat.S_IMODE(spill.stat().st_mode) == 0o700
 
 
+@pytest.mark.slow
 def test_snapshots_are_kept_while_a_reader_holds_them_and_removed_after(store_path, tmp_path, cli):
     folder = store_path.parent / SNAPSHOT_DIR
     reader = connect_snapshot(store_path)  # an analyst's notebook
@@ -193,6 +196,7 @@ def test_snapshots_are_kept_while_a_reader_holds_them_and_removed_after(store_pa
 
 # case 12: a damaged store
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", ["half", "a few bytes"])
 def test_a_truncated_store_is_store_damaged_exit_4_from_every_command(store_path, tmp_path, cli, size):
     f = write_csv(tmp_path / "vendors.csv", *VENDORS)

@@ -6,32 +6,30 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import nbformat
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-import yaml
 
 from hitplan import charts
 from hitplan.errors import ReportError
 from hitplan.report import browser, display, images
 from hitplan.report.escape import chart_text, escaped_figure
 from hitplan.report.sections import Section
+from hostile import PAYLOAD, RAN, RUN
 
-needs_chrome = pytest.mark.skipif(browser.find_chrome() is None,
-                                  reason="no Chrome/Chromium installed (apt-get install chromium); CI installs it")
+_chrome = pytest.mark.skipif(browser.find_chrome() is None,
+                             reason="no Chrome/Chromium installed (apt-get install chromium); CI installs it")
 
-# Run, each payload appends "XSSRAN" to the page (the literal text shows 'XSS'+'RAN', never the joined word)
-RUN = "document.body.append('XSS'+'RAN')"
-PAYLOAD = f'<script>{RUN}</script><img src=x onerror="{RUN}">[click](javascript:alert(1))'
-RAN = "XSSRAN"
-FEEDS = Path(__file__).resolve().parents[1] / "hitplan" / "schema" / "feeds.yaml"
+
+def needs_chrome(test):
+    """The test starts Chromium: slow (left to `make test`), and skipped where none is installed."""
+    return pytest.mark.slow(_chrome(test))
+
 
 
 class _Page(HTMLParser):
@@ -117,6 +115,7 @@ def test_show_header_and_show_text_escape_the_hospital_and_the_summary(monkeypat
     assert f"The most pressing: {PAYLOAD}." in "".join(summary.text)
 
 
+@pytest.mark.slow
 def test_the_banner_and_title_of_an_exported_page_are_escaped(tmp_path):
     from hitplan.report.export import notebook_html
 
@@ -273,45 +272,6 @@ def test_printable_page_draws_each_chart_as_an_svg_image_with_literal_text():
 
 # ---------------------------------------------------------------- a hostile store through the whole pack
 
-# text columns that are codes, ids or lists of ids (a payload there breaks a join or a lookup, not a page)
-_CODED = {("hospital", "time_zone"), ("hospital", "state"), ("hospital", "currency"), ("costs", "currency"),
-          ("vulnerabilities", "cve"), ("kev", "known_ransomware_use"), ("findings", "framework"),
-          ("findings", "control_id"), ("initiatives", "target_systems"), ("initiatives", "depends_on"),
-          ("initiatives", "excludes")}
-# key columns other feeds join on by value: the same payload on both sides keeps the join
-_JOINED_KEYS = {("usage", "department"), ("phishing", "department"), ("budgets", "cost_center")}
-# not feeds, but store text the data-quality report shows
-_STORE_TEXT = {("rejects", "reason"), ("rejects", "column_name"), ("load_log", "file_name")}
-
-
-def planted_columns() -> list[tuple[str, str]]:
-    """Every text column of every feed that is not a key, a coded value or a link, plus the joined keys and the
-    store's own text shown in reports."""
-    feeds = yaml.safe_load(FEEDS.read_text(encoding="utf-8"))
-    cols = {(feed, col) for feed, spec in feeds.items() for col, c in spec["columns"].items()
-            if c.get("type") == "text" and col not in (spec.get("key") or []) and not c.get("values")
-            and not c.get("link")}
-    return sorted((cols - _CODED) | _JOINED_KEYS | _STORE_TEXT)
-
-
-@pytest.fixture(scope="module")
-def hostile_pack(demo_store, tmp_path_factory):
-    from hitplan.report.run import run_report
-
-    base = tmp_path_factory.mktemp("hostile")
-    store = base / "hostile.duckdb"
-    shutil.copy(demo_store[0], store)
-    con = duckdb.connect(str(store))
-    try:
-        for table, col in planted_columns():
-            con.execute(f'update "{table}" set "{col}" = "{col}" || ? where "{col}" is not null', [" " + PAYLOAD])
-        assert con.execute("select name from hospital").fetchone()[0].endswith(PAYLOAD)
-    finally:
-        con.close()
-    return run_report(store=store, out=base / "reports", jobs=2).folder
-
-
-@pytest.mark.slow
 @needs_chrome
 def test_no_html_page_runs_a_planted_payload_and_each_shows_it_as_text(hostile_pack):
     pages = sorted(hostile_pack.glob("*.html"))
@@ -322,7 +282,6 @@ def test_no_html_page_runs_a_planted_payload_and_each_shows_it_as_text(hostile_p
         assert PAYLOAD in "".join(page.text), path.name  # the banner, at least
 
 
-@pytest.mark.slow
 @needs_chrome
 def test_the_board_pdf_and_deck_show_payloads_as_text_and_ran_none(hostile_pack):
     from pptx import Presentation

@@ -83,6 +83,7 @@ def test_a_quote_left_open_in_row_2_stops_the_load_naming_its_line(tmp_path, loa
     assert store_digest(loaded_store) == before
 
 
+@pytest.mark.slow
 def test_a_quote_left_open_and_closed_rows_later_stops_the_load(tmp_path, loaded_store, cli):
     # RFC 4180 pairs row 2's stray quote with row 100's opening one: rows 2-100 would be one rejected value.
     f = thousand_rows(tmp_path, '"Printer broken')
@@ -126,6 +127,7 @@ def test_blank_lines_before_a_bad_row_do_not_shift_its_row_number(tmp_path, stor
     assert query(store_path, "select row_number, column_name from rejects") == [(5, "opened_at")]
 
 
+@pytest.mark.slow
 def test_a_reader_that_returns_fewer_records_than_the_file_holds_stops_the_load(tmp_path, loaded_store, cli, monkeypatch):
     from hitplan.ingest import source
 
@@ -159,6 +161,7 @@ def test_parquet_and_json_are_counted_by_their_own_readers(tmp_path, store_path,
     assert code == 0 and res["rows_read"] == n and identity_holds(res)
 
 
+@pytest.mark.slow
 def test_every_real_export_keeps_the_identity_in_the_output_and_the_log(store_path, cli):
     for feed, name, extra in [("vulnerabilities", "qualys_sample_report.csv", ()),
                               ("vulnerabilities", "nessus_classic.csv", ("--scan-date", "2025-03-01")),

@@ -47,6 +47,7 @@ def reasons(store_path) -> dict[int, str]:
 # ---- case 4: profile detection never drops a column the feed has -------------------------------------
 
 
+@pytest.mark.slow
 def test_hitplan_layout_with_22_extra_columns_is_not_read_as_servicenow_and_keeps_stored_rows(tmp_path, store_path, cli):
     ingest(cli, "incidents", write_csv(tmp_path / "first.csv", list(FULL), [list(FULL.values())]))
     assert query(store_path, STORED) == [("SYS-1", T(2025, 1, 1, 10, 5), False, 30.0, 12, 1, True)]
@@ -134,6 +135,7 @@ def test_absurd_incident_numbers_are_rejected_naming_the_column_and_the_limit(tm
     assert query(store_path, "select number from incidents order by 1") == [("A6",), ("A7",)]
 
 
+@pytest.mark.slow
 def test_money_and_usage_beyond_their_ranges_are_rejected(tmp_path, store_path, cli):
     costs = write_csv(tmp_path / "costs.csv", ["entry_id", "posting_date", "amount", "gl_account", "cost_center"],
                       [["E1", "2025-01-01", "2000000000000", "6420", "IT"], ["E2", "2025-01-01", "-2000000000000", "6420", "IT"],
@@ -204,6 +206,7 @@ def test_money_with_a_third_decimal_is_rejected_never_rounded(tmp_path, store_pa
         ("E2", D("12.34")), ("E4", D("7.00")), ("E5", D("1250.50"))]
 
 
+@pytest.mark.slow
 def test_general_ledger_debits_are_exact_and_a_side_that_is_no_number_is_never_zero(tmp_path, store_path, cli):
     header = (FIX / "gl_export.csv").read_text().splitlines()[0].split(",")
     line = dict.fromkeys(header, "")

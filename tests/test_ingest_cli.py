@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from conftest import query, write_csv
 
@@ -81,6 +82,7 @@ def test_missing_required_column_refuses_file_and_leaves_store_unchanged(tmp_pat
     assert counts(store_path) == before
 
 
+@pytest.mark.slow
 def test_unknown_column_is_named_with_a_suggestion_and_can_be_ignored(tmp_path, store_path, cli):
     header = [c if c != "priority" else "prority" for c in INC]
     f = write_csv(tmp_path / "inc.csv", header, good_rows())
@@ -104,6 +106,7 @@ def test_duplicate_key_inside_file_rejects_the_repeat(tmp_path, store_path, cli)
     assert query(store_path, "select short_description from incidents where number='INC001'") == [("printer down",)]
 
 
+@pytest.mark.slow
 def test_same_key_against_store_replaces_and_same_file_is_skipped(tmp_path, store_path, cli):
     f1 = write_csv(tmp_path / "a.csv", INC, good_rows())
     assert cli("ingest", "incidents", f1)[0] == 0
@@ -130,6 +133,7 @@ def test_empty_file_and_header_only(tmp_path, store_path, cli):
     assert code == 0 and res["rows_read"] == 0 and "no data rows" in res["warnings"][0]
 
 
+@pytest.mark.slow
 def test_windows_1252_semicolon_and_bom_files_load(tmp_path, store_path, cli):
     rows = [["INC001", "SYS-1", "2025-01-01 10:00:00", "", "2", "closed", "Zoë Example", "EHR – slow", "0"]]
     f = write_csv(tmp_path / "cp.csv", INC, rows, encoding="cp1252", delimiter=";")
@@ -211,6 +215,7 @@ def test_files_that_are_not_tables(tmp_path, store_path, cli):
     assert counts(store_path) == {"incidents": 0, "rejects": 0, "loads": 0}
 
 
+@pytest.mark.slow
 def test_excel_and_parquet_inputs(tmp_path, store_path, cli):
     import datetime as dt
 
@@ -244,6 +249,7 @@ def test_unknown_feed_and_profile_are_usage_errors(tmp_path, store_path, cli):
     assert code == 2 and "unknown profile 'nope'" in err
 
 
+@pytest.mark.slow
 def test_clean_and_careful_paths_load_the_same_rows(tmp_path, cli):
     """A clean file goes straight in; one bad row sends the file down the careful path: same valid rows."""
     from hitplan import store

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from conftest import query, write_csv
 from hitplan import config
 from hitplan.ingest.pseudonymize import fingerprint, load_key, pseudonym
@@ -30,6 +32,7 @@ def _one_line(err: str) -> bool:
     return err.strip() != "" and "\n" not in err.strip()
 
 
+@pytest.mark.slow
 def test_a_missing_key_file_stops_the_load_and_makes_no_new_key(tmp_path, store_path, cli):
     src = _training(tmp_path)
     assert cli("ingest", "training", src)[0] == 0
@@ -43,6 +46,7 @@ def test_a_missing_key_file_stops_the_load_and_makes_no_new_key(tmp_path, store_
     assert not config.key_file().exists()
 
 
+@pytest.mark.slow
 def test_a_different_key_stops_every_load_even_without_personal_columns(tmp_path, store_path, cli, monkeypatch):
     assert cli("ingest", "training", _training(tmp_path, 5))[0] == 0
     vendors = write_csv(tmp_path / "vendors.csv", ["vendor_id", "name"], [["V1", "Acme"]])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from conftest import query, write_csv
 from hitplan import store
 from hitplan.ingest.pseudonymize import load_key, pseudonym
@@ -26,6 +28,7 @@ def _all_text(path) -> str:
         con.close()
 
 
+@pytest.mark.slow
 def test_names_never_reach_the_store_in_rows_or_rejects(tmp_path, store_path, cli):
     inc = write_csv(
         tmp_path / "inc.csv",

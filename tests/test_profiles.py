@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import query, write_csv
 from test_privacy import _all_text
 
@@ -28,6 +30,7 @@ def test_servicenow_developer_instance_export_loads_whole(store_path, cli):
     assert query(store_path, "select count(*) from incidents where priority is null or state is null") == [(0,)]
 
 
+@pytest.mark.slow
 def test_servicenow_excel_resave_with_codes_prefixes_nulls_and_windows_1252(store_path, cli):
     res = ingest(cli, "incidents", FIX / "servicenow_excel_resaved.csv")
     assert (res["rows_read"], res["rows_loaded"], res["rows_rejected"]) == (5, 5, 0)
@@ -77,6 +80,7 @@ def test_cisa_kev_csv_and_json_layouts(store_path, cli):
     ]
 
 
+@pytest.mark.slow
 def test_no_name_from_any_export_reaches_the_store(store_path, cli):
     for f in ("servicenow_dev_instance_incident.csv", "servicenow_excel_resaved.csv", "servicenow_custom_report.csv",
               "jsm_export.csv"):
@@ -141,6 +145,7 @@ def test_unseen_priority_or_state_is_rejected_not_defaulted(tmp_path, store_path
     assert "state: 'Parked' is not one of new" in reasons[3]
 
 
+@pytest.mark.slow
 def test_ten_megabyte_multiline_description_is_kept_out_of_the_way(tmp_path, store_path, cli):
     big = ("log line\n" * 1_200_000)[:10_000_000]
     f = write_csv(tmp_path / "sn.csv", ["number", "opened_at", "short_description", "description"],
@@ -179,6 +184,7 @@ def test_hhs_ocr_breach_report_loads_as_a_reference_table(store_path, cli):
         ("University Urology", "NY", 56816, dt.date(2023, 5, 1), False)]
 
 
+@pytest.mark.slow
 def test_the_whole_real_ocr_report_loses_nothing(store_path, cli):
     real = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hhs_ocr_breach_report.csv"
     if not real.exists():
@@ -216,6 +222,7 @@ def test_qualys_report_with_a_metadata_block_above_the_table(store_path, cli):
     assert (res["rows_loaded"], res["rows_rejected"]) == (28, 0)
 
 
+@pytest.mark.slow
 def test_nessus_needs_a_scan_date_and_folds_repeats_per_port(tmp_path, store_path, cli):
     code, _, err = cli("ingest", "vulnerabilities", FIX / "nessus_classic.csv")
     assert code == 2 and "--scan-date" in err
@@ -232,6 +239,7 @@ def test_nessus_needs_a_scan_date_and_folds_repeats_per_port(tmp_path, store_pat
     assert query(store_path, "select cvss, severity from vulnerabilities where vuln_id = 'CVE-2024-3400'") == [(10.0, "critical")]
 
 
+@pytest.mark.slow
 def test_tenable_exports_in_both_layouts_with_utc_times_made_local(tmp_path, store_path, cli):
     hosp = write_csv(tmp_path / "hospital.csv", ["hospital_id", "name", "time_zone", "fiscal_year_start_month"],
                      [["H", "Test Hospital", "America/Chicago", "7"]])
@@ -288,6 +296,7 @@ def test_bad_rules_files_get_a_clear_message(tmp_path, store_path, cli):
     assert query(store_path, "select count(*) from costs") == [(0,)]
 
 
+@pytest.mark.slow
 def test_servicenow_event_log_collapses_to_the_latest_update_of_each_incident(store_path, cli):
     res = ingest(cli, "incidents", FIX / "servicenow_event_log.csv")
     assert (res["profile"], res["rows_read"], res["rows_loaded"], res["rows_merged"], res["rows_rejected"]) == (

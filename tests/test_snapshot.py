@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from hitplan import store
 from hitplan.store.snapshot import connect_snapshot, fingerprint, snapshot
 
@@ -46,6 +48,7 @@ def test_an_open_snapshot_reader_does_not_block_a_load(store_path, tmp_path, cli
     assert _vendors(store_path) == 2
 
 
+@pytest.mark.slow  # holds the store for 2 s on purpose
 def test_a_load_waits_for_a_short_hold_instead_of_failing(store_path, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("HITPLAN_LOCK_WAIT", "30")
     holder = subprocess.Popen(

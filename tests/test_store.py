@@ -30,6 +30,7 @@ def test_init_creates_every_feed_table_owner_only_and_is_idempotent(tmp_path):
     assert set(feeds()) | {"load_log", "rejects", "hitplan_meta"} <= tables
 
 
+@pytest.mark.slow
 def test_declared_columns_match_the_migrated_tables(store_path):
     """feeds.yaml (which drives validation and docs/feeds.md) and the real tables never drift."""
     for name, feed in feeds().items():
@@ -65,6 +66,7 @@ def test_missing_store_says_how_to_create_one(tmp_path, cli):
     assert code == 4 and "hitplan init" in err
 
 
+@pytest.mark.slow  # a second process holds the store
 def test_a_writer_elsewhere_gives_a_locked_message(store_path, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("HITPLAN_LOCK_WAIT", "1")
     holder = subprocess.Popen(
@@ -95,6 +97,7 @@ def _big_usage_file(path: Path, rows: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # kills a real ingest process
 def test_killed_ingest_leaves_the_store_unchanged_and_the_next_one_succeeds(store_path, tmp_path, cli):
     small = write_csv(tmp_path / "u.csv", ["day", "system_id", "department", "active_users"],
                       [["2024-01-01", "SYS-1", "ED", "5"]])
@@ -121,6 +124,7 @@ def test_killed_ingest_leaves_the_store_unchanged_and_the_next_one_succeeds(stor
     assert query(store_path, "select count(*) from usage") == [(3_000_001,)]
 
 
+@pytest.mark.slow
 def test_init_gives_an_empty_store_the_shipped_reference_snapshots(tmp_path, cli):
     path = tmp_path / "fresh.duckdb"
     code, out, _ = cli("init", "--store", path, "-q")

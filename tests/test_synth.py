@@ -16,6 +16,8 @@ import pytest
 from hitplan.schema import Feed, feeds
 from hitplan.synth import GroundTruth, generate
 
+pytestmark = pytest.mark.slow  # generates hospitals at scales 0.05, 0.1 and 0.2 (and more for the seed check)
+
 END = dt.date(2026, 9, 30)
 PATTERNS = {
     "integer": r"-?\d+",
