@@ -7,7 +7,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from hitplan.config import load_yaml
+
 
 TYPES = {
     "text": "VARCHAR",
@@ -86,7 +87,7 @@ class Feed:
 def feeds() -> dict[str, Feed]:
     """Every feed declared in feeds.yaml, in load order (profile and vendors before what links to them)."""
     text = resources.files(__package__).joinpath("feeds.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     out: dict[str, Feed] = {}
     for name, spec in raw.items():
         cols = []

@@ -26,8 +26,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 
+from hitplan.config import load_yaml
 from hitplan.errors import InputError, UsageError
 from hitplan.schema import Feed
 
@@ -108,7 +108,7 @@ def profiles() -> dict[str, Profile]:
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        spec = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        spec = load_yaml(entry.read_text(encoding="utf-8"))
         feeds = None if spec.get("feeds", "all") == "all" else tuple(spec["feeds"])
         cols = spec.get("columns", "identity")
         out[spec["name"]] = Profile(
