@@ -87,7 +87,7 @@ def test_changes_say_where_an_initiative_is_funded_and_when_it_moves():
     a = solve_portfolio([I("x", 1, capex=5), I("y", 1, capex=5)], budgets, horizon_quarters=4)
     b = solve_portfolio([I("x", 1, capex=5, earliest_start=2), I("y", 1, capex=50)], budgets, horizon_quarters=4)
     c = _changes({"base": a, "tight": b}).set_index("initiative")
-    assert c.loc["x", "base"] == "FY2027 Q1" and c.loc["x", "tight"] == "FY2027 Q3" and c.loc["x", "change"] == "start moves"
+    assert c.loc["x", "base"] == "FY2027Q1" and c.loc["x", "tight"] == "FY2027Q3" and c.loc["x", "change"] == "start moves"
     assert c.loc["y", "tight"] == "" and c.loc["y", "change"] == "funded only in base"
 
 

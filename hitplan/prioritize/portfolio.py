@@ -39,6 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, hstack, vstack
 
 from hitplan.errors import HitplanError, UsageError
+from hitplan.periods import quarter_labels
 from hitplan.settings import Settings, load_settings
 
 RESOURCES = ("capex", "opex", "hours")
@@ -200,7 +201,9 @@ class _Model:
 
     @property
     def quarter_labels(self) -> list[str]:
-        return [f"{self.budgets.index[q // QUARTERS_PER_YEAR]} Q{q % QUARTERS_PER_YEAR + 1}" for q in range(self.horizon)]
+        """Each quarter of the horizon named as finance names it (FY2028Q1), counted from the first budgeted year."""
+        first = int(str(self.budgets.index[0])[2:])
+        return quarter_labels(first, 1, self.horizon)
 
 
 def quarterly_usage(item: Initiative, start: int, horizon: int) -> dict[str, np.ndarray]:
