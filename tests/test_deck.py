@@ -12,7 +12,6 @@ import pytest
 from pptx import Presentation
 
 from hitplan import charts as C
-from hitplan.settings import load_settings
 from hitplan.errors import ChromeMissing
 from hitplan.kpi import AREAS
 from hitplan.analysis import AreaStatus, Driver
@@ -310,23 +309,18 @@ def test_deck_small_charts_with_long_legends_put_them_at_the_side(tmp_path, monk
 def test_the_deck_shows_the_board_packs_sections_from_its_parameters(tmp_path, monkeypatch, demo_store):
     """The deck is built from the board pack itself (``deck_from_pack``; ``deck_from_store`` computes the pack first):
     the same findings and numbers, no environment variable, nothing left beside the deck."""
-    from hitplan import store
-    from hitplan.periods import Period
     from hitplan.report.board import board_pack
-    from hitplan.report.deck import deck_from_store
+    from hitplan.report.context import open_context
+    from hitplan.report.deck import deck_from_pack
 
     _fake_png_export(monkeypatch)
-    q1 = Period("FY2027Q1", dt.date(2026, 7, 1), dt.date(2026, 10, 1))
-    con = store.connect(demo_store[0])
-    try:
-        pack = board_pack(con, q1, load_settings())
-    finally:
-        con.close()
+    out = tmp_path / "deck"
+    with open_context(str(demo_store[0]), "FY2027Q1") as ctx:  # what the board pack notebook opens
+        pack = board_pack(ctx.con, ctx.period, ctx.settings, ctx.hospital)
+        path = deck_from_pack(pack, ctx, out / "deck.pptx")
     assert [a.key for a in pack.areas] == list(AREAS) and all(a.area_status for a in pack.areas)
     assert pack.portfolio is next(s for s in pack.sections if s.key == "portfolio")
     assert not [k for k in os.environ if k.startswith("HITPLAN_DECK")]
-    out = tmp_path / "deck"
-    path = deck_from_store(out / "deck.pptx", store=str(demo_store[0]), period="FY2027Q1")
     assert sorted(p.name for p in out.iterdir()) == ["deck.pptx"]
     texts = "\n".join(sh.text_frame.text for slide in Presentation(path).slides for sh in slide.shapes
                       if sh.has_text_frame)

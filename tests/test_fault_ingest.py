@@ -5,7 +5,7 @@ readable by others, and no process is left behind.
 Each point is tried with a file that reaches it, picked with a seed (``HITPLAN_FAULT_SEED``, default 2027) among
 the files that do: clean and damaged CSV, Windows-1252, a scanner export that folds repeats, a workbook. The suite
 tries a seeded sample of the points (``HITPLAN_FAULT_POINTS``, default 8, always the two after the commit; ``all``
-for every one, as ``make faults`` does)."""
+for every one, as ``make exhaustive`` does)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ private and no process behind, and the next run recovers.
 Each point tried costs a whole report run, so the suite tries a seeded sample: ``HITPLAN_FAULT_SEED`` (default
 2027), ``HITPLAN_FAULT_EARLY``, how many of the points before the notebooks run (default 2) and
 ``HITPLAN_FAULT_LATE``, how many of those after (default 2, always the one that sets the old pack aside, whose
-recovery is tried too); ``all`` for every one (``make faults`` tries every point of both fault suites)."""
+recovery is tried too); ``all`` for every one (``make exhaustive`` tries every point of both fault suites)."""
 
 from __future__ import annotations
 

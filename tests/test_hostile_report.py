@@ -162,7 +162,7 @@ def test_failed_and_stale_folders_are_private_and_go_on_the_next_start(project, 
 
 
 @pytest.mark.parametrize("param, option", [("store", "--store"), ("period", "--period"), ("start", "--start"),
-                                           ("end", "--end"), ("as_of", "--as-of")])
+                                           ("end", "--end"), ("as_of", "--as-of"), ("deck_file", "--formats")])
 def test_parameters_the_runner_sets_are_refused_in_param(project, cli, param, option):
     code, _, err = cli("report", "--formats", "html", "--only", "support", "--param", f"{param}=2026-01-01")
     assert code == 2 and f"--param {param}" in err and option in err, err
