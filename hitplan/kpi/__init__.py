@@ -1,6 +1,7 @@
 """The KPI library. Every KPI is one SQL file and one YAML entry in ``hitplan/kpi/definitions/<area>/``, run by
-``hitplan.kpi.runner``; each area module offers its KPIs as functions (``KPIS``) and ``area_status``, the area's
-status with the KPIs that drive it; ``scorecard`` gives all nine.
+``hitplan.kpi.runner``; each area module offers its KPIs as functions (``KPIS``) and ``area_status(con, period,
+cfg=None, results=None)``, the area's status with the KPIs that drive it (``results``: KPI frames a report section
+already computed for the period and settings, reused); ``scorecard`` gives all nine.
 
 Every KPI is ``f(con, period, *, cfg=None, **params) -> DataFrame``: small, tidy, units in the column names, with
 ``df.attrs["source"]`` (models, feeds and columns, settings) and ``df.attrs["note"]`` when data is missing.

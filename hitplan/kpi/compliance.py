@@ -19,16 +19,13 @@ from hitplan.periods import Period
 AREA = "compliance"
 HIPAA = "HIPAA Security Rule"
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/compliance/, run by
-# hitplan.kpi.runner; here they are functions by name (compliance.hipaa_coverage(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/compliance/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Compliance's status: stale HIPAA control evidence, audit findings past due, HIPAA required controls implemented.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Compliance's status: stale HIPAA control evidence, audit findings past due, HIPAA required controls implemented."""
     kpi = Results(con, period, cfg, results)
     drivers = []
     ev = kpi("control_evidence_freshness")

@@ -13,16 +13,13 @@ from hitplan.periods import Period
 AREA = "continuity"
 
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/continuity/, run by
-# hitplan.kpi.runner; here they are functions by name (continuity.dr_test_results(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/continuity/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Continuity's status: DR tests that badly missed their objectives, tier-1/2 DR coverage, backup success.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Continuity's status: DR tests that badly missed their objectives, tier-1/2 DR coverage, backup success."""
     kpi = Results(con, period, cfg, results)
     drivers = []
     res = kpi("dr_test_results")

@@ -16,16 +16,13 @@ from hitplan.periods import Period
 
 AREA = "costs"
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/costs/, run by
-# hitplan.kpi.runner; here they are functions by name (costs.budget_vs_actual_by_pool(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/costs/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Costs' status: the most over-budget cost pool, duplicate invoices, IT share of operating expense.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Costs' status: the most over-budget cost pool, duplicate invoices, IT share of operating expense."""
     kpi = Results(con, period, cfg, results)
     drivers = []
     pools = kpi("budget_vs_actual_by_pool")

@@ -12,16 +12,13 @@ from hitplan.periods import Period
 
 AREA = "infrastructure"
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/infrastructure/, run by
-# hitplan.kpi.runner; here they are functions by name (infrastructure.end_of_support_exposure(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/infrastructure/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Infrastructure's status: tier-1 systems past end of support, end-of-support systems with rising P1/P2s, weighted exposure within 12 months.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Infrastructure's status: tier-1 systems past end of support, end-of-support systems with rising P1/P2s, weighted exposure within 12 months."""
     kpi = Results(con, period, cfg, results)
     eos = kpi("end_of_support_exposure")
     th = setting(cfg, AREA, "tier1_past_eos_systems")

@@ -18,16 +18,13 @@ from hitplan.periods import Period
 
 AREA = "security"
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/security/, run by
-# hitplan.kpi.runner; here they are functions by name (security.kev_exposure(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/security/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Security's status: open KEV findings past CISA's due date, critical remediation within policy, phishing click rate.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Security's status: open KEV findings past CISA's due date, critical remediation within policy, phishing click rate."""
     kpi = Results(con, period, cfg, results)
     drivers = []
     kev = kpi("kev_exposure")

@@ -14,16 +14,13 @@ from hitplan.periods import Period
 AREA = "strategy"
 
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/strategy/, run by
-# hitplan.kpi.runner; here they are functions by name (strategy.transformation_share(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/strategy/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Strategy's status: the share of spend going to transformation, and whether any initiative is in the pipeline.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Strategy's status: the share of spend going to transformation, and whether any initiative is in the pipeline."""
     kpi = Results(con, period, cfg, results)
     ts = kpi("transformation_share")
     th = setting(cfg, AREA, "transform_share_pct")

@@ -17,16 +17,13 @@ from hitplan.periods import Period
 
 AREA = "support"
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/support/, run by
-# hitplan.kpi.runner; here they are functions by name (support.mttr_by_priority(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/support/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Support's status: tier-1 availability, P1/P2 resolution SLA attainment and reopen rate.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Support's status: tier-1 availability, P1/P2 resolution SLA attainment and reopen rate."""
     kpi = Results(con, period, cfg, results)
     drivers, notes = [], []
     av = kpi("availability_by_system_month")

@@ -19,9 +19,7 @@ from hitplan.periods import Period
 AREA = "training"
 _GROUPS = ("role", "department", "system")
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/training/, run by
-# hitplan.kpi.runner; here they are functions by name (training.completion_by_department(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/training/: each KPI a function by name
 globals().update(KPIS)
 
 
@@ -34,8 +32,7 @@ def completion_by_group(con: duckdb.DuckDBPyConnection, period: Period, *, by: s
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Training's status: departments with an EHR training gap, and overall completion of assignments due.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Training's status: departments with an EHR training gap, and overall completion of assignments due."""
     kpi = Results(con, period, cfg, results)
     gap = kpi("departments_with_training_gap")
     drivers = [Driver("departments_with_training_gap", "departments with low EHR completion and high how-to rate",

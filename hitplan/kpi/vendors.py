@@ -12,16 +12,13 @@ from hitplan.periods import Period
 
 AREA = "vendors"
 
-# Every KPI of the area is one SQL file and one YAML entry in hitplan/kpi/definitions/vendors/, run by
-# hitplan.kpi.runner; here they are functions by name (vendors.contracts_renewing(con, period)).
-KPIS = area_functions(AREA)
+KPIS = area_functions(AREA)  # hitplan/kpi/definitions/vendors/: each KPI a function by name
 globals().update(KPIS)
 
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Vendors' status: vendors missing their response SLA, BAA gaps, auto-renewals with a near notice deadline.
-    ``results``: KPI frames already computed for the period and settings (a report section's), reused."""
+    """Vendors' status: vendors missing their response SLA, BAA gaps, auto-renewals with a near notice deadline."""
     kpi = Results(con, period, cfg, results)
     drivers = []
     sla = kpi("vendor_sla_attainment")
