@@ -27,6 +27,7 @@ Every figure keeps its ``source``: the shipped one, or the file that set it. A s
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -215,11 +216,11 @@ def check_like(given: Any, shipped_value: Any, where: str, key: str, shipped_pat
         raise UsageError(f"{where}: {key} {given!r} must be text like the shipped {shipped_value!r}")
 
 
-def budget_years(years: Any, where: str, resources_: tuple[str, ...], key: str = "") -> dict[str, dict]:
+def budget_years(years: Any, where: str | None, resources_: tuple[str, ...], key: str = "") -> dict[str, dict]:
     """Budgets per fiscal year, checked: FY keys, each mapping a resource to a finite amount >= 0 or empty (no
-    limit); ``key`` says where they sit in the file, for messages."""
+    limit); ``where`` names the file (None: the caller names it) and ``key`` where they sit in it, for messages."""
     def fail(msg: str):
-        raise UsageError(f"{where}: {msg}")
+        raise UsageError(f"{where}: {msg}" if where else msg)
 
     if not isinstance(years, dict) or not years or any(not re.fullmatch(r"FY\d{4}", str(k)) for k in years):
         fail((f"{key.rstrip('.')}: " if key else "") + "give fiscal years like FY2028, each with "
@@ -236,7 +237,7 @@ def budget_years(years: Any, where: str, resources_: tuple[str, ...], key: str =
             if not _number(amount):
                 fail(f"{key}{fy}.{resource} {amount!r} is not a number; write it as digits, e.g. 2500000 (or leave "
                      "it empty for no limit)")
-            if amount < 0:
+            if not math.isfinite(amount) or amount < 0:
                 fail(f"{key}{fy}.{resource} is {amount}; give a finite amount >= 0 (or leave it empty for no limit)")
     return {str(k): dict(v) for k, v in sorted(years.items(), key=lambda kv: str(kv[0]))}
 

@@ -10,7 +10,6 @@ ids that must / must not be funded)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from hitplan.prioritize.portfolio import (
     RESOURCES, Discount, InfeasiblePortfolio, Portfolio, budget_frame, solve_portfolio,
 )
 from hitplan.prioritize.sensitivity import rank_acceptability, weight_samples
-from hitplan.settings import Settings, load_settings
+from hitplan.settings import Settings, budget_years, load_settings
 
 METHODS = {"weighted_sum": weighted_sum, "topsis": topsis}
 
@@ -94,11 +93,8 @@ def _urgency(norm: pd.DataFrame, evidence: pd.DataFrame, settings: Settings | No
 def load_budgets(path: Path) -> pd.DataFrame:
     """Budgets per fiscal year from a YAML file ({FY2028: {capex: .., opex: .., hours: ..}, ...}), in order."""
     spec = config.read_yaml(path, "budgets file")
-    years = spec.get("budgets", spec) if isinstance(spec, dict) else spec
-    try:
-        years = _budget_years(years)
-    except UsageError as err:
-        raise UsageError(f"budgets file {path}: {err}") from None
+    years = budget_years(spec.get("budgets", spec) if isinstance(spec, dict) else spec, f"budgets file {path}",
+                         RESOURCES)
     frame = pd.DataFrame.from_dict(years, orient="index")
     return frame.loc[sorted(frame.index)]
 
@@ -205,7 +201,7 @@ def _scenario(name: str, spec, path: Path) -> Scenario:
     try:
         budgets = None
         if "budgets" in spec:
-            budgets = budget_frame(_budget_years(spec["budgets"], "budgets."))
+            budgets = budget_frame(budget_years(spec["budgets"], None, RESOURCES, "budgets."))
         elif "budget_file" in spec:
             budgets = load_budgets(path.parent / str(spec["budget_file"]))
         scale = spec.get("budget_scale", {})
@@ -238,30 +234,6 @@ def _scenario(name: str, spec, path: Path) -> Scenario:
         raise UsageError(f"{where}: {err}") from None
     return Scenario(name, str(spec.get("description", "")), budgets, {k: float(v) for k, v in scale.items()},
                     criteria, method, tuple(map(str, ids["force_in"])), tuple(map(str, ids["force_out"])), str(path))
-
-
-def _budget_years(years, key: str = "") -> dict:
-    """The budgets per fiscal year, checked: FY keys, each a mapping of resource to a finite amount >= 0 or empty
-    (no limit); ``key`` names where they sit in the file, for messages."""
-    if not isinstance(years, dict) or not years or any(not re.fullmatch(r"FY\d{4}", str(k)) for k in years):
-        raise UsageError((f"{key.rstrip('.')}: " if key else "") + "give fiscal years like FY2028, each with capex, "
-                         "opex and hours")
-    for fy, amounts in years.items():
-        if not isinstance(amounts, dict):
-            raise UsageError(f"{key}{fy} must map capex, opex and hours to amounts, e.g. {{capex: 2500000, "
-                             "opex: 400000, hours: 8000}")
-        for resource, amount in amounts.items():
-            if resource not in RESOURCES:
-                raise UsageError(f"{key}{fy}.{resource} is not a budget; use {', '.join(RESOURCES)}")
-            if amount is None:
-                continue  # empty: no limit
-            if isinstance(amount, bool) or not isinstance(amount, (int, float)):
-                raise UsageError(f"{key}{fy}.{resource} {amount!r} is not a number; write it as digits, e.g. "
-                                 "2500000 (or leave it empty for no limit)")
-            if not np.isfinite(amount) or amount < 0:
-                raise UsageError(f"{key}{fy}.{resource} is {amount}; give a finite amount >= 0 (or leave it "
-                                 "empty for no limit)")
-    return {str(k): v for k, v in sorted(years.items())}
 
 
 def load_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
