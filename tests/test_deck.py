@@ -307,7 +307,7 @@ def test_deck_small_charts_with_long_legends_put_them_at_the_side(tmp_path, monk
 
 
 def test_the_deck_shows_the_board_packs_sections_from_its_parameters(tmp_path, monkeypatch, demo_store):
-    """The deck is built from the board pack itself (``deck_from_pack``; ``deck_from_store`` computes the pack first):
+    """The deck is built from the board pack itself (``deck_from_pack``):
     the same findings and numbers, no environment variable, nothing left beside the deck."""
     from hitplan.report.board import board_pack
     from hitplan.report.context import open_context

@@ -19,9 +19,9 @@ from hitplan.charts import pct
 from hitplan.kpi import AREAS, scorecard
 from hitplan.kpi import security, support
 from hitplan.periods import Period, resolve_period
-from hitplan.report.context import load_kpi_config, open_context
+from hitplan.report.context import open_context
 from hitplan.report.areas import NARRATIVES, area_section
-from hitplan.report.board import board_sections, board_summary
+from hitplan.report.board import board_pack, board_summary
 from hitplan.report.disclosure import assert_board_safe, store_hosts
 from hitplan.report.portfolio import portfolio_section
 from hitplan.report.quality import data_quality_section
@@ -61,7 +61,7 @@ def test_context_defaults_to_the_last_quarter_of_the_data(demo_store):
 def test_kpi_config_file_overrides_only_what_it_names(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("support:\n  availability_target_pct: 99.5\n", encoding="utf-8")
-    cfg = load_kpi_config(path)
+    cfg = load_settings(kpi_config=path).kpi
     assert cfg["support"]["availability_target_pct"]["value"] == 99.5
     assert cfg["security"]["cost_per_breach_usd"]["value"] == 9770000
 
@@ -72,7 +72,7 @@ def test_narratives_read_kpi_results_and_never_recompute_them(demo, it_sections,
     them with every KPI function of its area made unusable."""
     from hitplan.kpi import area_module
 
-    cfg = load_kpi_config(None)
+    cfg = load_settings().kpi
     mod = NARRATIVES[area]
     results = mod.kpi_results(demo, Q1, cfg)
     assert results and all(isinstance(df, pd.DataFrame) for df in results.values())
@@ -135,7 +135,7 @@ def test_security_kev_count_matches_and_it_report_names_hosts(demo, it_sections)
 
 @pytest.fixture(scope="module")
 def board(demo):
-    return board_sections(demo, Q1, load_settings(), samples=50)
+    return board_pack(demo, Q1, load_settings(), samples=50).sections
 
 
 def test_board_sections_carry_no_hosts_addresses_or_cves(demo, board):
@@ -207,7 +207,7 @@ def test_empty_store_gives_sentences_not_crashes(store_path):
         assert any("hitplan ingest" in f for f in dq.findings)
         pf = portfolio_section(con, period, load_settings())
         assert any("hitplan ingest initiatives FILE" in f for f in pf.findings)
-        for s in board_sections(con, period, load_settings(), samples=20):
+        for s in board_pack(con, period, load_settings(), samples=20).sections:
             assert s.findings
     finally:
         con.close()

@@ -34,11 +34,6 @@ def area_module(area: str) -> ModuleType:
     return import_module(f"hitplan.kpi.{area}")
 
 
-def area_kpis(con: duckdb.DuckDBPyConnection, area: str, period: Period, cfg: dict | None = None) -> dict:
-    """Every KPI of an area computed for the period (with the KPI settings ``cfg``), by name (small DataFrames)."""
-    return {name: f(con, period, cfg=cfg) for name, f in area_module(area).KPIS.items()}
-
-
 def scorecard(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None) -> list[AreaStatus]:
     """The nine areas' statuses for the period, in the usual order."""
     from hitplan.kpi.common import load_config
@@ -60,4 +55,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["AREAS", "AreaStatus", "Driver", "area_kpis", "area_module", "load_config", "scorecard"]
+__all__ = ["AREAS", "AreaStatus", "Driver", "area_module", "load_config", "scorecard"]

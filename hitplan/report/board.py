@@ -1,8 +1,7 @@
 """The board pack: the area scorecard, the top risks, the recommended portfolio and what it buys, and the budget
 position, for the board audience (no host, address, CVE id or person); and its opening paragraph.
 
-The deck shows the same: ``hitplan.report.deck.deck_from_store`` builds it from ``board_pack`` with the parameters
-the pack was run with."""
+The deck shows the same: the board pack notebook hands its ``board_pack`` to ``hitplan.report.deck.deck_from_pack``."""
 
 from __future__ import annotations
 
@@ -88,13 +87,6 @@ def board_pack(con: duckdb.DuckDBPyConnection, period: Period, settings: Setting
     for sec in out:
         assert_board_safe(sec)
     return BoardPack(out, areas, portfolio, pr)
-
-
-def board_sections(con: duckdb.DuckDBPyConnection, period: Period, settings: Settings, hospital: str | None = None,
-                   *, samples: int = BOARD_SAMPLES) -> list[Section]:
-    """The board pack's sections, board audience: the scorecard, top risks, the recommended portfolio and what it
-    buys, and the budget position; each checked by ``assert_board_safe``."""
-    return board_pack(con, period, settings, hospital, samples=samples).sections
 
 
 def board_summary(sections: list[Section], hospital: str, period: Period) -> str:

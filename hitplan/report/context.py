@@ -63,11 +63,6 @@ def _date(value: dt.date | str | None, name: str) -> dt.date | None:
         raise UsageError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
-def load_kpi_config(path: str | Path | None = None) -> dict[str, Any]:
-    """The KPI settings (``Settings.kpi``): the shipped ones, with the figures a ``path`` file sets replacing them."""
-    return load_settings(kpi_config=path).kpi
-
-
 def _package_file(name: str) -> Path:
     return Path(str(resources.files("hitplan.prioritize").joinpath(name)))
 

@@ -4,7 +4,7 @@ roadmap, and the sources, built from the report's sections; it never shows host 
 The deck reads only these fields of a section (``hitplan.report.sections.Section``): key, title, status,
 findings, key_numbers, figures and sources. ``deck_from_pack`` builds it from the board pack the board-pack
 notebook computed (``hitplan report`` gives that notebook the deck's path as its ``deck_file`` parameter), so the
-deck shows exactly the pack's sections, computed once; ``deck_from_store`` computes them first, for use outside a run.
+deck shows exactly the pack's sections, computed once.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from pptx.util import Emu, Inches, Pt
 from hitplan import __version__
 from hitplan.analysis import STATUSES, AreaStatus
 from hitplan.charts import STATUS_STYLE, driver_text, money, status_text
-from hitplan.report.board import BoardPack, board_pack
-from hitplan.report.context import Context, open_context
+from hitplan.report.board import BoardPack
+from hitplan.report.context import Context
 from hitplan.report.disclosure import BoardDisclosure, disclosures, figure_texts
 from hitplan.report.images import figures_to_png
 from hitplan.report.quality import data_quality_section
@@ -515,15 +515,3 @@ def deck_from_pack(pack: BoardPack, ctx: Context, out_path: str | os.PathLike) -
     return build_deck(sections, out_path, hospital=ctx.hospital, period_label=ctx.period.label, as_of=ctx.as_of,
                       scorecard_statuses=[a.area_status for a in pack.areas], portfolio=pr.portfolio,
                       initiative_names=names)
-
-
-def deck_from_store(out_path: str | os.PathLike, *, store=None, period=None, start=None, end=None, as_of=None,
-                    hospital=None, kpi_config=None, weights=None, budget=None, settings=None) -> Path:
-    """Build the board deck for a period straight from the store, with the board pack notebook's parameters (same
-    defaults), through the same ``board_pack`` as the notebook."""
-    ctx = open_context(store, period or "last-quarter", start, end, as_of, hospital, kpi_config, weights, budget,
-                       settings)
-    try:
-        return deck_from_pack(board_pack(ctx.con, ctx.period, ctx.settings, ctx.hospital), ctx, out_path)
-    finally:
-        ctx.close()
