@@ -48,7 +48,8 @@ def test_context_defaults_to_the_last_quarter_of_the_data(demo_store):
         assert ctx.as_of == dt.date(2026, 9, 30)
         assert ctx.period == Q1
         assert ctx.hospital and ctx.hospital != "the hospital"
-        assert ctx.weights.name == "criteria.yaml" and ctx.budget.name == "budget_example.yaml"
+        # the shipped criteria.yaml and budget_example.yaml
+        assert ctx.settings.is_shipped("criteria") and ctx.settings.is_shipped("portfolio", "budgets")
     finally:
         ctx.close()
     ctx = open_context(str(demo_store[0]), period=None, start="2026-08-01", end="2026-09-01", hospital="Test General")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,6 @@ class Context:
     hospital: str
     cfg: dict[str, Any]
     store: Path
-    weights: Path
-    budget: Path
     settings: Settings  # every figure of the run; ``cfg`` is its kpi part
 
     def close(self) -> None:
@@ -63,10 +60,6 @@ def _date(value: dt.date | str | None, name: str) -> dt.date | None:
         raise UsageError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
-def _package_file(name: str) -> Path:
-    return Path(str(resources.files("hitplan.prioritize").joinpath(name)))
-
-
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     from hitplan.store.snapshot import connect_snapshot
 
@@ -90,8 +83,8 @@ def open_context(
     ``store`` defaults to $HITPLAN_STORE, else data/hitplan.duckdb; ``start``/``end`` (end excluded) replace
     ``period``; ``as_of`` (the day relative periods count from) defaults to the store's last day of data; ``hospital`` to the hospital feed's
     name; ``settings`` is a settings file (hitplan/settings.py) over the shipped figures, and ``kpi_config``,
-    ``weights`` and ``budget`` override its kpi figures, its criteria and its budgets for this run; ``weights``
-    and ``budget`` default to hitplan/prioritize/criteria.yaml and budget_example.yaml.
+    ``weights`` and ``budget`` override its kpi figures, its criteria and its budgets for this run (the shipped
+    ones: hitplan/prioritize/criteria.yaml and budget_example.yaml).
     """
     from hitplan.charts import use_house_style
 
@@ -110,7 +103,5 @@ def open_context(
     use_house_style()
     return Context(
         con=con, period=resolved, as_of=day, hospital=name, cfg=run_settings.kpi, store=path,
-        weights=Path(weights).expanduser() if weights else _package_file("criteria.yaml"),
-        budget=Path(budget).expanduser() if budget else _package_file("budget_example.yaml"),
         settings=run_settings,
     )
