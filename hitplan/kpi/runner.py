@@ -312,8 +312,7 @@ def run_kpi(con: duckdb.DuckDBPyConnection, name: str, period: Period, *, cfg: d
     empty or partial because data is missing (the KPI is then not measurable, never zero)."""
     d = definition(name)
     values = parameters(d, period, cfg, params)
-    attach_models(con)
-    if note := _missing_note(con, d, values):
+    if note := _missing_note(con, d, values):  # missing() and _execute() attach the models
         return _with_note(empty(list(d.columns), note, d.source), d)
     df = _execute(con, d.sql, values)
     df.attrs["source"] = d.source
@@ -342,8 +341,7 @@ def kpi_rows(con: duckdb.DuckDBPyConnection, name: str, period: Period, *, cfg: 
     """The rows behind a KPI for the period (its ``kpi_rows`` step), with their keys."""
     d = definition(name)
     values = parameters(d, period, cfg, params)
-    attach_models(con)
-    if note := _missing_note(con, d, values):
+    if note := _missing_note(con, d, values):  # missing() and _execute() attach the models
         df = pd.DataFrame()
         df.attrs.update(source=d.source, note=note)
         return df
