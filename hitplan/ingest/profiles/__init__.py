@@ -12,6 +12,10 @@ wins), the texts that mean blank (`null_values`), and per column a value rule (`
   always accepted. Slash dates follow the order the profile declares (`mdy` or `dmy`), which
   `--date-order` can override; a value that does not parse is rejected, never guessed.
 
+`person_columns` lists the tool's export columns (field names and UI labels) that hold people: with the feeds'
+`pii` columns and any header that names a person (hitplan.privacy.headers), they are the file columns a load
+never keeps as written (see person_sources).
+
 Without --profile, every profile is ranked by how much of the header it reads (then how many feed columns it
 fills, then its markers). A tie, or a best fit that would leave out a column named like one of the feed's
 own, is an error listing the candidates: a silent pick would store those columns blank.
@@ -29,6 +33,7 @@ from typing import Any
 
 from hitplan.config import load_yaml
 from hitplan.errors import InputError, UsageError
+from hitplan.privacy.headers import is_person_header
 from hitplan.schema import Feed
 
 DATETIME_FORMATS: dict[str, tuple[str, ...]] = {
@@ -64,6 +69,7 @@ class Profile:
     explode: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {column, separator}
     merge_duplicates: dict[str, str] = field(default_factory=dict)  # feed -> SQL order: the row kept first
     collapse: dict[str, dict[str, str]] = field(default_factory=dict)  # feed -> {key, latest_first}: event logs
+    person_columns: tuple[str, ...] = ()  # export columns holding people, as normalize_name writes them
 
     def fixed_values(self, feed: str, comments: list[str], options: dict[str, str | None]) -> dict[str, str]:
         """Canonical values stated once for the whole file: in its comment lines (EPSS's score_date), by
@@ -129,6 +135,7 @@ def profiles() -> dict[str, Profile]:
             explode=spec.get("explode", {}),
             merge_duplicates=spec.get("merge_duplicates", {}),
             collapse=spec.get("collapse", {}),
+            person_columns=tuple(dict.fromkeys(normalize_name(n) for n in spec.get("person_columns") or ())),
         )
     return out
 
@@ -139,6 +146,29 @@ def profile(name: str) -> Profile:
         return profiles()[name]
     except KeyError:
         raise UsageError(f"unknown profile {name!r}; known profiles: {', '.join(sorted(profiles()))}") from None
+
+
+# A repeated header name as source.py numbers it: "Watchers", "Watchers (2)".
+_REPEAT_SUFFIX = re.compile(r"\s*\(\d+\)$")
+
+
+def person_sources(prof: Profile, feed: Feed, header: list[str], mapping: dict[str, str]) -> set[str]:
+    """The file columns (as the header writes them) that hold persons: the sources of the feed's ``pii`` columns,
+    and every column not mapped to a declared feed column that the profile lists in ``person_columns`` or whose
+    header names a person. A column mapped to a declared non-pii column (users_affected, assignment_group,
+    owner_department, ...) never is one: the feed's own rules say what it holds."""
+    declared = {c.name: c for c in feed.columns}
+    direct = {canonical: source for canonical, source in mapping.items()
+              if canonical in declared and source not in (DERIVED, FIXED)}
+    persons = {source for canonical, source in direct.items() if declared[canonical].pii}
+    mapped = set(direct.values())
+    listed = set(prof.person_columns)
+    for col in header:
+        if col in mapped:
+            continue
+        if normalize_name(_REPEAT_SUFFIX.sub("", col)) in listed or is_person_header(col):
+            persons.add(col)
+    return persons
 
 
 def _match(prof: Profile, feed: Feed, columns: list[str]) -> tuple[dict[str, str], list[str]]:

@@ -1,0 +1,1 @@
+"""Personal data: which columns hold persons, scrubbing free text, the name register."""
