@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import grp
 import math
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,68 @@ def memory_limit() -> str:
 def share_group() -> str | None:
     """A group to grant read access to the store and reports ($HITPLAN_SHARE_GROUP), if any."""
     return os.environ.get(ENV_GROUP) or None
+
+
+# Every file hitplan writes gets one of these two sets of modes (the key file excepted: it stays owner-only).
+OWNER_ONLY = {"file": 0o600, "folder": 0o700}
+GROUP_READ = {"file": 0o640, "folder": 0o750}
+
+
+def share_gid() -> int | None:
+    """The id of the group $HITPLAN_SHARE_GROUP names, or None when it is unset; a UsageError when there is no such
+    group."""
+    group = share_group()
+    if group is None:
+        return None
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise UsageError(f"${ENV_GROUP}={group}: no such group; create it, or unset ${ENV_GROUP} to keep hitplan's "
+                         "files readable by you only") from None
+
+
+def restrict_mode(path: str | Path, gid: int | None) -> None:
+    """Give a file or folder hitplan wrote its mode: readable by its owner only (0600, folders 0700), or with ``gid``
+    (share_gid()) also by that group (0640, folders 0750, owned by the group). What is already right is left alone
+    (a report pack's kept files share their inodes with the earlier pack); a symbolic link is followed, as chmod does."""
+    st = os.stat(path)
+    modes = OWNER_ONLY if gid is None else GROUP_READ
+    want = modes["folder"] if stat.S_ISDIR(st.st_mode) else modes["file"]
+    try:
+        if gid is not None and st.st_gid != gid:
+            os.chown(path, -1, gid)
+        if stat.S_IMODE(st.st_mode) != want:
+            os.chmod(path, want)
+    except PermissionError as exc:
+        raise UsageError(f"${ENV_GROUP}={share_group()}: cannot give {path} to that group ({exc.strerror}); add "
+                         f"your user to the group, or unset ${ENV_GROUP}") from None
+
+
+def restrict_tree(folder: str | Path) -> None:
+    """restrict_mode() on a folder hitplan wrote and everything in it, for $HITPLAN_SHARE_GROUP; symbolic links inside
+    are left alone (chmod would follow them out of the folder)."""
+    gid = share_gid()
+    folder = Path(folder)
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            restrict_mode(path, gid)
+
+
+def make_folders(folder: str | Path) -> None:
+    """Create a folder and its missing parents, each with restrict_mode()'s mode (so that $HITPLAN_SHARE_GROUP can
+    reach the store and the reports inside); folders that exist are left as they are."""
+    gid = share_gid()
+    folder = Path(folder)
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process: not ours to change
+            continue
+        restrict_mode(path, gid)
 
 
 def lock_wait() -> float:

@@ -171,8 +171,8 @@ def build_demo(
             raise UsageError(f"store {store_path} holds loads that are not the demo's ({', '.join(foreign[:3])}"
                              f"{', ...' if len(foreign) > 3 else ''}); give the demo another --store, or add "
                              "--replace to replace that store with the demo's")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    store_path.parent.mkdir(parents=True, exist_ok=True)
+    config.make_folders(out_dir.parent)
+    config.make_folders(store_path.parent)
     for stale in _stale_demo_dirs(out_dir.parent):
         shutil.rmtree(stale, ignore_errors=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".demo-{os.getpid()}-", dir=out_dir.parent))

@@ -9,6 +9,12 @@ the configuration. Abbreviations are folded to one spelling (pw -> password), se
 word (re, fw, urgent, pls) and a rare token one typing slip away from a common one is read as that one
 (pasword -> password). Terms are single words of two or more letters.
 
+What the privacy scrubber left in the stored text never counts either: a person's pseudonym (P- and 16 hex digits,
+in place of a name, user id or e-mail address) and the placeholders in square brackets ([phone], [ssn], [mrn],
+[ip], [redacted]); a description that names someone is the same wording as one that names someone else or nobody.
+Examples show a placeholder as stored, and a pseudonym as [name]: the reader sees that a name was there and was
+removed, without a code that means nothing to them (two requests from different people read alike).
+
 The fit runs on the distinct normalized texts, each weighted by how many incidents carry it (rows scaled by
 the square root of the count give NMF the same objective as one row per incident); its initialization
 (NNDSVDA) and ``random_state`` make the themes the same for the same data and seed.
@@ -36,6 +42,10 @@ SOURCE = ("stg_incidents.short_description with int_incidents: incident_number, 
           "stg_system_aliases (host names); settings: forecast/config.yaml themes")
 COLUMNS = ["theme", "label", "top_terms", "incidents", "share_pct", "top_systems", "examples"]
 _DIGIT_CHUNK = r"\S*[0-9]\S*"
+# Written so that Python's re and DuckDB's RE2 read them alike.
+_PSEUDONYM = r"\bP-[0-9a-f]{16}\b"
+_PLACEHOLDER = r"\[[a-z]+\]"
+NAME_SHOWN = "[name]"
 _TOKEN = re.compile(r"[a-z][a-z]+")
 _JOINED = {r"\bwi-?fi\b": "wifi", r"\be-?mail\b": "email", r"\bco-sign": "cosign", r"\blog-?in\b": "login",
            r"\bsign-?on\b": "signon"}
@@ -49,8 +59,10 @@ def _stop_words(cfg: dict | None, site_codes: set[str]) -> frozenset[str]:
 
 def normalize_text(text: str, *, site_codes: set[str] = frozenset(), hosts: set[str] = frozenset(),
                    cfg: dict | None = None, _stop: frozenset[str] | None = None) -> list[str]:
-    """The theme-relevant words of one free-text description (lower case, no ids, hosts, sites or filler)."""
-    t = re.sub(_DIGIT_CHUNK, " ", text or "")
+    """The theme-relevant words of one free-text description (lower case, no ids, hosts, sites, filler, pseudonyms or
+    scrubber placeholders)."""
+    t = re.sub(_PLACEHOLDER, " ", re.sub(_PSEUDONYM, " ", text or ""))
+    t = re.sub(_DIGIT_CHUNK, " ", t)
     t = " ".join(w for w in t.split() if w.lower().strip(".,;:()[]") not in hosts)
     t = t.lower()
     for pattern, repl in _JOINED.items():
@@ -110,7 +122,8 @@ def _site_codes(con, period: Period) -> set[str]:
 def _fit(con: duckdb.DuckDBPyConnection, period: Period, n_themes: int | None, seed: int, cfg: dict | None) -> _Fit:
     n_themes = int(n_themes or setting(cfg, "themes", "n_themes"))
     texts = con.execute(f"""
-        select regexp_replace(s.short_description, '{_DIGIT_CHUNK}', '#', 'g') as shown,
+        select regexp_replace(regexp_replace(s.short_description, '{_PSEUDONYM}', '{NAME_SHOWN}', 'g'),
+                              '{_DIGIT_CHUNK}', '#', 'g') as shown,
             i.system_id, i.system_name, i.opened_month as month, count(*) as incidents,
             min(i.incident_number) as example
         from int_incidents i join stg_incidents s using (incident_number)
@@ -176,7 +189,8 @@ def incident_themes(
     cfg: dict | None = None,
 ) -> pd.DataFrame:
     """The themes of the incidents opened in the period: top terms, incidents (count), share of all incidents
-    (percent), the systems they fall on most and example incidents (numbers with ids masked as #)."""
+    (percent), the systems they fall on most and example incidents (numbers with ids masked as #, pseudonyms shown
+    as [name])."""
     if note := missing(con, "stg_incidents", "short_description", where=f"opened_at >= '{period.start}' "
                        f"and opened_at < '{period.end}'"):
         return empty(COLUMNS, note, SOURCE)

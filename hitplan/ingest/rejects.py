@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import duckdb
 
+from hitplan import config
 from hitplan.spreadsheet import spreadsheet_safe
 
 BASE_COLUMNS = ["load_id", "feed", "file_name", "row_number", "column_name", "reason"]
@@ -45,15 +47,19 @@ def rejected_rows(
 
 
 def write_rejects_csv(rows: list[dict], path: Path) -> None:
-    """Write rejected rows to CSV, the file's own columns after the reason, safe to open in a spreadsheet."""
+    """Write rejected rows to CSV, the file's own columns after the reason, safe to open in a spreadsheet, readable
+    by its owner only (or by $HITPLAN_SHARE_GROUP), as the store is: it holds the files' raw rows."""
+    gid = config.share_gid()
     raw_cols: list[str] = []
     for r in rows:
         for k in r["raw"]:
             if k not in raw_cols:
                 raw_cols.append(k)
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(BASE_COLUMNS + raw_cols)
         for r in rows:
             values = [r[c] for c in BASE_COLUMNS] + [r["raw"].get(c) for c in raw_cols]
             w.writerow([spreadsheet_safe(v) for v in values])
+    config.restrict_mode(path, gid)  # a file that existed kept its mode when truncated

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import grp
 import os
 import re
 import shutil
@@ -148,23 +147,18 @@ def _check_version(path: Path, found: int) -> None:
 
 
 def restrict_permissions(path: Path) -> None:
-    """Make a store (or report) file readable by its owner only, or by the share group when one is set."""
-    group = config.share_group()
-    mode = 0o640 if group else 0o600
+    """Make a store file and its write-ahead log readable by its owner only, or by the share group when one is
+    set (config.restrict_mode)."""
+    gid = config.share_gid()
     for p in (path, Path(f"{path}.wal")):
         if p.exists():
-            if group:
-                try:
-                    os.chown(p, -1, grp.getgrnam(group).gr_gid)
-                except KeyError as exc:
-                    raise StoreError(f"share group {group!r} ($HITPLAN_SHARE_GROUP) does not exist") from exc
-            os.chmod(p, mode)
+            config.restrict_mode(p, gid)
 
 
 def init(path: Path | None = None) -> tuple[int, int]:
     """Create or upgrade the store to this hitplan's schema; returns (version before, version after)."""
     path = Path(path or config.default_store())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    config.make_folders(path.parent)  # owner-only, or reachable by the share group
     old_umask = os.umask(0o077)
     try:
         con = _open(path, read_only=False, wait=config.lock_wait())
