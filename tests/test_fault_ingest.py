@@ -33,7 +33,7 @@ INC = ["number", "opened_at", "priority", "short_description", "caller"]
 POINTS = {
     "ingest.key": False, "ingest.opened": False, "ingest.counted": False, "ingest.transcoded": False,
     "ingest.sheet_read": False, "ingest.careful": False, "ingest.inserted": False, "ingest.merged": False,
-    "ingest.replaced": False, "ingest.logged": False, "ingest.before_commit": False, "ingest.committed": True,
+    "ingest.protected": False, "ingest.replaced": False, "ingest.logged": False, "ingest.before_commit": False, "ingest.committed": True,
     "ingest.cleaned": True,
 }
 

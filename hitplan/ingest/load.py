@@ -30,11 +30,13 @@ from hitplan.ingest.profiles import (
     derive_sql,
     detect,
     template_sql,
+    person_sources,
     profile,
     unused_notes,
     value_sql,
 )
-from hitplan.ingest.pseudonymize import hmac_pads, pseudonym, pseudonym_sql, record_fingerprint, verified_key
+from hitplan.ingest.protect import protect_load
+from hitplan.ingest.pseudonymize import hmac_pads, pseudonym_sql, record_fingerprint, verified_key
 from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident, sql_string
 from hitplan.ingest.ledger_rules import TARGETS, load_rules, rule_columns
 from hitplan.ingest.validate import PSEUDONYM_FUNCTION, blank_is_null, checked_select
@@ -67,6 +69,7 @@ class IngestResult:
     unlinked: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    replacements: dict[str, dict[str, int]] = field(default_factory=dict)  # free text scrubbed: column -> kind -> n
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,7 +122,7 @@ def ingest_file(
     result = IngestResult(feed=feed.name, file=str(path), profile=profile_name or "")
     src = open_source(con, path)
     fault("ingest.opened")
-    release = _register_pseudonyms(con, *hmac_pads(key))
+    pz = _Pseudonyms(con, *hmac_pads(key))
     try:
         result.file_format = src.format
         prof = chosen or detect(feed, src.columns, file=str(path))
@@ -137,12 +140,14 @@ def ingest_file(
             )
             return result
         params = {}
-        pii_sources = {mapping[c.name] for c in feed.columns if c.pii and c.name in mapping}
+        # Person columns: the feed's (pseudonymized and stored) and the export's others (an assignee, an opener:
+        # not stored; pseudonymized in rejects, and their names are scrubbed from free text).
+        pii_sources = person_sources(prof, feed, src.columns, mapping)
         if pii_sources:
             ipad, opad = hmac_pads(key)
             params = {"ipad": ipad, "opad": opad}
         for refused in src.refused:  # rows refused while reading keep their cells, pseudonymized like every reject
-            refused.cells = {c: pseudonym(v, key) if c in pii_sources and v else v for c, v in refused.cells.items()}
+            refused.cells = {c: pz.of([v])[0] if c in pii_sources and v else v for c, v in refused.cells.items()}
         time_zone = _hospital_time_zone(con)
         if time_zone is None and any(isinstance(r, dict) and r.get("utc") for r in prof.values.get(feed.name, {}).values()):
             result.warnings.append("UTC time stamps were kept in UTC: load the hospital feed first to convert them to local time")
@@ -195,12 +200,14 @@ def ingest_file(
               lambda relation: checked_select(feed, src.columns, relation, text_for, pii_sources=pii_sources,
                                               explode=exploded, collapse=collapse),
               prof.merge_duplicates.get(feed.name), reshaped="split" if exploded else "collapsed" if collapse else None,
-              key=key)
+              key=key,
+              protect=lambda load_id: protect_load(con, feed, src, load_id, key=key, mapping=mapping,
+                                                   persons=pii_sources, seen=pz.cache, pseudonymize=pz.of))
     except duckdb.Error as exc:
         raise InputError(f"could not be loaded: {str(exc).splitlines()[0]}", file=str(path)) from exc
     finally:
         _cleanup(con, src)
-        release()
+        pz.release()
     fault("ingest.cleaned")
     if result.rows_split:
         result.warnings.append(f"the lists in {exploded[0]!r} were split into one row per item: "
@@ -214,37 +221,42 @@ def ingest_file(
     return result
 
 
-def _register_pseudonyms(con: duckdb.DuckDBPyConnection, ipad: bytes, opad: bytes) -> Callable[[], None]:
-    """Register PSEUDONYM_FUNCTION on ``con`` for one load (each distinct value hashed once); returns its release.
+class _Pseudonyms:
+    """PSEUDONYM_FUNCTION registered on a load's connection (each distinct value hashed once), and the values it met.
 
     The hashes come from pseudonym_sql itself, run on a private in-memory connection, so they are exactly the
-    values earlier loads stored (Python's str.lower differs from DuckDB's lower on a few letters).
+    values earlier loads stored (Python's str.lower differs from DuckDB's lower on a few letters). ``cache`` maps
+    every person value the load's SQL pseudonymized to its pseudonym: the load's persons, for scrubbing free text.
     """
-    cache: dict[str, str] = {}
-    side = duckdb.connect()
-    lock = threading.Lock()
-    hash_sql = f"select v, {pseudonym_sql('v')} from unnest($values) as t(v)"
 
-    def pseudonyms(values: pa.Array) -> pa.Array:
+    def __init__(self, con: duckdb.DuckDBPyConnection, ipad: bytes, opad: bytes) -> None:
+        self.con, self.cache = con, {}
+        self._pads = {"ipad": ipad, "opad": opad}
+        self._side = duckdb.connect()
+        self._lock = threading.Lock()
+        self._sql = f"select v, {pseudonym_sql('v')} from unnest($values) as t(v)"
+        con.create_function(PSEUDONYM_FUNCTION, self._arrow, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                            type="arrow", null_handling="special", side_effects=False)
+
+    def of(self, values: list[str]) -> list[str]:
+        """The pseudonyms of ``values``, as the load's SQL computes them."""
+        new = [v for v in dict.fromkeys(values) if v not in self.cache]
+        if new:
+            with self._lock:  # DuckDB calls the function from several threads; a connection runs one query at a time
+                self.cache.update(self._side.execute(self._sql, {"values": new, **self._pads}).fetchall())
+        return [self.cache[v] for v in values]
+
+    def _arrow(self, values: pa.Array) -> pa.Array:
         codes = pc.dictionary_encode(values)
         if isinstance(codes, pa.ChunkedArray):
             codes = codes.combine_chunks()
         distinct = codes.dictionary.to_pylist()
-        new = [v for v in distinct if v not in cache]
-        if new:
-            with lock:  # DuckDB calls this from several threads; a connection runs one query at a time
-                cache.update(side.execute(hash_sql, {"values": new, "ipad": ipad, "opad": opad}).fetchall())
-        return pc.take(pa.array([cache[v] for v in distinct], pa.string()), codes.indices)
+        return pc.take(pa.array(self.of(distinct), pa.string()), codes.indices)
 
-    con.create_function(PSEUDONYM_FUNCTION, pseudonyms, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                        type="arrow", null_handling="special", side_effects=False)
-
-    def release() -> None:
-        con.remove_function(PSEUDONYM_FUNCTION)
-        side.close()
-        cache.clear()
-
-    return release
+    def release(self) -> None:
+        self.con.remove_function(PSEUDONYM_FUNCTION)
+        self._side.close()
+        self.cache.clear()
 
 
 def _report_unmapped_spend(con, result: IngestResult) -> None:
@@ -290,7 +302,7 @@ class _Parsed:
 
 def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say: Progress,
           select: Callable[[str], str], merge_order: str | None = None, *, reshaped: str | None = None,
-          key: bytes) -> None:
+          key: bytes, protect: Callable[[int], dict[str, dict[str, int]]]) -> None:
     """Insert the file's valid rows and its rejects, replace older rows with the same key, log the load.
 
     A clean file (the usual case) is read once, straight into the feed table. Any problem — a bad value,
@@ -330,6 +342,9 @@ def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say:
         fault("ingest.merged")
         result.rows_loaded, result.rows_merged = inserted - merged, merged
         _account(src, parsed, result, reshaped)
+        say(f"{src.path.name}: scrubbing names, e-mails and ids from free text")
+        result.replacements = protect(load_id)
+        fault("ingest.protected")
         if result.rows_read == 0:
             result.warnings.append("the file has a header but no data rows; nothing loaded")
         _finish(con, feed, src, result, had_rows, t0)
@@ -534,12 +549,12 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
     con.execute(
         "insert into load_log (load_id, feed, file_name, file_sha256, file_format, profile, rows_read, rows_loaded, "
         "rows_replaced, rows_rejected, rows_unlinked, started_at, finished_at, hitplan_version, rows_merged, "
-        "rows_skipped, rows_split) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp() - "
-        "to_microseconds(?::bigint), current_localtimestamp(), ?, ?, ?, ?)",
+        "rows_skipped, rows_split, replacements) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp() - "
+        "to_microseconds(?::bigint), current_localtimestamp(), ?, ?, ?, ?, ?)",
         [load_id, feed.name, src.path.name, src.sha256, src.format, result.profile, result.rows_read,
          result.rows_loaded, result.rows_replaced, result.rows_rejected, result.rows_unlinked,
          int((time.perf_counter() - t0) * 1e6), __version__, result.rows_merged, result.rows_skipped,
-         result.rows_split],
+         result.rows_split, json.dumps(result.replacements) if result.replacements else None],
     )
     fault("ingest.logged")
 

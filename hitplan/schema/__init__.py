@@ -36,6 +36,7 @@ class Column:
     values: tuple[str, ...] = ()
     not_future: bool = False
     pii: bool = False
+    free_text: bool = False  # typed by people: scrubbed of names, e-mails, phone numbers, ids and IPs at ingest
     link: str | None = None
     max_length: int = DEFAULT_MAX_LENGTH
     range_note: str = ""  # why min/max are where they are
@@ -106,6 +107,7 @@ def feeds() -> dict[str, Feed]:
                     values=tuple(c.get("values", ())),
                     not_future=bool(c.get("not_future", False)),
                     pii=bool(c.get("pii", False)),
+                    free_text=bool(c.get("free_text", False)),
                     link=c.get("link"),
                     max_length=int(c.get("max_length", DEFAULT_MAX_LENGTH)),
                     range_note=str(c.get("range_note", "")),

@@ -19,6 +19,8 @@ def _rules(col: Column) -> str:
         parts.append("not in the future")
     if col.pii:
         parts.append("pseudonymized at ingest")
+    if col.free_text:
+        parts.append("scrubbed at ingest (names, e-mails, phone numbers, SSNs, MRNs, IPs)")
     if col.link:
         parts.append(f"links to `{col.link}`")
     return "; ".join(parts)

@@ -1,0 +1,111 @@
+"""Scrubbing free text: names found through keyed hashes of their forms, identifiers by pattern, the deny list."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+import pytest
+
+from hitplan.errors import UsageError
+from hitplan.ingest.pseudonymize import pseudonym
+from hitplan.privacy.text import NameIndex, Scrubber, deny_patterns, person_forms, scrub_column
+
+KEY = b"k" * 40
+
+
+def _scrubber(*people: str, deny=()) -> Scrubber:
+    index = NameIndex(KEY)
+    for person in people:
+        index.add_person(person, pseudonym(person, KEY))
+    return Scrubber(KEY, index, deny=deny)
+
+
+def test_a_person_value_gives_its_written_forms_never_a_bare_first_name():
+    assert person_forms("David J. Miller") == {"david j miller", "david miller"}
+    assert person_forms("Miller, David") == {"david miller"}
+    assert person_forms("priya.raman@example.org") >= {"priya.raman@example.org", "priya.raman", "priya raman"}
+    assert person_forms("Priya Raman (praman)") == {"priya raman", "praman"}
+    assert person_forms("jsmith2") == {"jsmith2"}
+    assert person_forms("dmiller") == {"dmiller"}  # a one-word value in lower case is a user id, matched whole
+    assert person_forms("David") == set()  # a bare first name never is a form
+    assert person_forms("System Administrator") == set()  # a service account, not a person
+    assert person_forms("1234") == set()  # a bare number is never taken for a person
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Site Request from David Miller - please give Priya Raman access to Epic",
+     "Site Request from {dm} - please give {pr} access to Epic"),
+    ("Miller, David cannot log in", "{dm} cannot log in"),
+    ("Request David Miller.", "Request {dm}."),
+    ("rejects David Miller's badge", "rejects {dm}'s badge"),
+    ("reset praman please", "reset {pr} please"),
+    ("David cannot log in", "David cannot log in"),  # a bare first name stays
+    ("Miller Road clinic printer", "Miller Road clinic printer"),
+    ("Epic Haiku and Rover Mobile not loading", "Epic Haiku and Rover Mobile not loading"),
+])
+def test_names_known_to_the_index_are_replaced_by_the_persons_pseudonym(text, expected):
+    scrubber = _scrubber("David Miller", "Priya Raman (praman)")
+    dm, pr = pseudonym("David Miller", KEY), pseudonym("Priya Raman (praman)", KEY)
+    assert scrubber.scrub(text) == expected.format(dm=dm, pr=pr)
+
+
+@pytest.mark.parametrize("text, kind, label", [
+    ("call (555) 201-3344 back", "phone", "[phone]"),
+    ("call 555-201-3344 back", "phone", "[phone]"),
+    ("SSN 123-45-6789 on file", "ssn", "[ssn]"),
+    ("wrong chart for MRN: E1234567", "mrn", "[mrn]"),
+    ("patient id 88004412 merged", "mrn", "[mrn]"),
+    ("host 10.42.7.19 down", "ip", "[ip]"),
+    ("fe80::1c2d:3e4f:5a6b unreachable", "ip", "[ip]"),
+])
+def test_identifiers_in_text_are_replaced_by_a_label_and_counted(text, kind, label):
+    counts = Counter()
+    out = _scrubber().scrub(text, counts)
+    assert label in out and counts == {kind: 1}, out
+
+
+def test_an_email_address_becomes_its_pseudonym_and_ticket_numbers_dates_and_extensions_stay():
+    out = _scrubber().scrub("mail Jonas.Lindqvist@example.org about INC0020391 on 2025-03-04 10:30:45, x3500")
+    assert out == f"mail {pseudonym('Jonas.Lindqvist@example.org', KEY)} about INC0020391 on 2025-03-04 10:30:45, x3500"
+
+
+def test_the_deny_list_takes_words_and_patterns_and_refuses_bad_ones(tmp_path):
+    deny = tmp_path / "deny.txt"
+    deny.write_text("# people the rules miss\nDr. Okafor\nre:Bed\\s+\\d+[A-Z]\n\n", encoding="utf-8")
+    out = _scrubber(deny=deny_patterns(deny)).scrub("Dr. Okafor asked to move Bed 12B; dr. okafor again")
+    assert out == "[redacted] asked to move [redacted]; [redacted] again"
+    assert deny_patterns(tmp_path / "missing.txt") == ()
+    deny.write_text("re:(?<=x)y\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="line 1.*look-behind"):
+        deny_patterns(deny)
+    deny.write_text("ok\nre:(unclosed\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="line 2"):
+        deny_patterns(deny)
+
+
+def test_the_register_holds_hashes_and_pseudonyms_never_a_name():
+    con = duckdb.connect()
+    con.execute("create table name_register (form_hash varchar primary key, pseudonym varchar, kind varchar, "
+                "load_id bigint)")
+    index = NameIndex(KEY)
+    index.add_person("Teresa Mbeki", pseudonym("Teresa Mbeki", KEY))
+    index.add_person("teresa.mbeki@example.org", pseudonym("teresa.mbeki@example.org", KEY))
+    assert index.save(con, 1) == 3  # "teresa mbeki" from the address is known already
+    dump = str(con.execute("select * from name_register").fetchall()).lower()
+    assert "teresa" not in dump and "mbeki" not in dump
+    later = NameIndex.from_store(con, KEY)
+    assert later.names_in("badge for Teresa Mbeki") == [(10, 22, pseudonym("Teresa Mbeki", KEY))]
+    assert NameIndex.from_store(con, b"z" * 40).names_in("badge for Teresa Mbeki") == []  # another key: no match
+
+
+def test_scrub_column_changes_only_the_rows_that_hold_something_and_only_those_selected():
+    con = duckdb.connect()
+    con.execute("create table t (s varchar, _load_id int)")
+    con.execute("insert into t values ('Site Request from David Miller', 1), ('Epic down', 1), "
+                "('call 555-201-3344', 1), ('David Miller again', 2), (null, 1)")
+    counts = scrub_column(con, "t", "s", "_load_id = 1", _scrubber("David Miller"))
+    assert counts == {"name": 1, "phone": 1}
+    assert con.execute("select s from t order by rowid").fetchall() == [
+        (f"Site Request from {pseudonym('David Miller', KEY)}",), ("Epic down",), ("call [phone]",),
+        ("David Miller again",), (None,)]
