@@ -115,7 +115,21 @@ def hostile_pack(demo_store, tmp_path_factory) -> Path:
     store = hostile_store(demo_store[0], base / "hostile.duckdb")
     settings = base / "settings.yaml"  # one figure changed: test_report_pack.py checks it reaches every number
     settings.write_text(PACK_SETTINGS, encoding="utf-8")
-    return run_report(store=store, out=base / "reports", jobs=2, params={"settings": str(settings)}).folder
+    with pytest.MonkeyPatch.context() as mp:  # the run checks the pack for the register's names: the store's key
+        mp.setenv("HITPLAN_KEY_FILE", str(demo_key_file(demo_store)))
+        return run_report(store=store, out=base / "reports", jobs=2, params={"settings": str(settings)}).folder
+
+
+def demo_key_file(demo_store) -> Path:
+    """The pseudonymization key the session's demo store was built with."""
+    return demo_store[0].parent / "key"
+
+
+@pytest.fixture
+def demo_key(demo_store, monkeypatch) -> Path:
+    """Use the demo store's key in this test (a report on the demo store, or a copy, needs it)."""
+    monkeypatch.setenv("HITPLAN_KEY_FILE", str(demo_key_file(demo_store)))
+    return demo_key_file(demo_store)
 
 
 # The settings file of the session's pack: a tier-1 system's downtime costs $777,000 an hour instead of $250,000.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import live_processes
+from conftest import live_processes, demo_key_file
 
 from hitplan.errors import UsageError
 from hitplan.report.run import checked_parameters, run_report
@@ -34,6 +34,7 @@ def project(tmp_path, monkeypatch, demo_store):
     _notebook(home / "notebooks" / "02_security.ipynb", "Security")
     monkeypatch.setenv("HITPLAN_HOME", str(home))
     monkeypatch.setenv("HITPLAN_STORE", str(demo_store[0]))
+    monkeypatch.setenv("HITPLAN_KEY_FILE", str(demo_key_file(demo_store)))
     return home
 
 
@@ -52,8 +53,14 @@ def test_only_remakes_the_named_reports_and_keeps_the_others(project, cli, tmp_p
     folder = project / "reports" / PERIOD
     assert cli("report", "--formats", "html")[0] == 0
     # the board pack's PDF and deck as a run with Chrome leaves them (planted, so that this test needs no Chrome)
-    (folder / "board_pack.pdf").write_bytes(b"%PDF-1.4 the earlier board pack")
-    (folder / "board_deck.pptx").write_bytes(b"the earlier deck")
+    # (real, if empty, files: the run scans every file of the pack it swaps in, kept ones too)
+    from pptx import Presentation
+    from pypdf import PdfWriter
+
+    pdf = PdfWriter()
+    pdf.add_blank_page(width=612, height=792)
+    pdf.write(folder / "board_pack.pdf")
+    Presentation().save(folder / "board_deck.pptx")
     before, first = _digests(folder), json.loads((folder / "manifest.json").read_text())
     other = tmp_path / "other.duckdb"  # the same data in another file: another store fingerprint
     shutil.copyfile(demo_store[0], other)

@@ -14,6 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import demo_key_file
+
 from hitplan.errors import ReportBusyError, ReportError, UsageError
 from hitplan.report.export import network_references
 from hitplan.report.run import _folder_lock, folder_name, notebook_key, run_report, select_notebooks
@@ -60,6 +62,7 @@ def project(tmp_path, monkeypatch, demo_store):
     home = _project(tmp_path / "project")
     monkeypatch.setenv("HITPLAN_HOME", str(home))
     monkeypatch.setenv("HITPLAN_STORE", str(demo_store[0]))
+    monkeypatch.setenv("HITPLAN_KEY_FILE", str(demo_key_file(demo_store)))
     return home
 
 
@@ -70,6 +73,7 @@ def good_report(tmp_path_factory, demo_store):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HITPLAN_HOME", str(home))
         mp.setenv("HITPLAN_STORE", str(demo_store[0]))
+        mp.setenv("HITPLAN_KEY_FILE", str(demo_key_file(demo_store)))
         run_report(formats=("html",), only=["support"])
     return home / "reports"
 

@@ -17,7 +17,7 @@ from hitplan.analysis import STATUSES
 from hitplan.periods import Period
 from hitplan.prioritize.run import Prioritization
 from hitplan.report.areas import area_section
-from hitplan.report.disclosure import assert_board_safe
+from hitplan.report.disclosure import assert_board_safe, store_hosts
 from hitplan.report.findings import names
 from hitplan.report.portfolio import portfolio_section, report_prioritization
 from hitplan.report.sections import TITLES, Draft, Section
@@ -29,19 +29,23 @@ BOARD_SAMPLES = 200  # weight scenarios behind the board's ranking robustness
 @dataclass
 class BoardPack:
     """The board pack's sections (scorecard, risks, portfolio, budget) and what they were built from: the nine
-    board-audience area sections, the portfolio section and the prioritization behind it."""
+    board-audience area sections, the portfolio section and the prioritization behind it; and the store's host
+    names and addresses, which nothing made from the pack (its deck) may show."""
 
     sections: list[Section]
     areas: list[Section]
     portfolio: Section
     prioritization: Prioritization
+    hosts: frozenset[str] = frozenset()
 
 
 def board_pack(con: duckdb.DuckDBPyConnection, period: Period, settings: Settings, hospital: str | None = None, *,
                samples: int = BOARD_SAMPLES) -> BoardPack:
     """The board pack for a period (its sections, the area sections and the prioritization behind them), every
-    figure from the run's ``settings``; each section checked by ``assert_board_safe``."""
+    figure from the run's ``settings``; each section (and each area section) checked by ``assert_board_safe``
+    against the store's host names."""
     cfg = settings.kpi
+    hosts = frozenset(store_hosts(con))
     top_risks = int(settings.value("report", "board", "top_risks"))
     areas = [area_section(con, a, period, cfg, audience="board") for a in AREAS]
     statuses = [a.area_status for a in areas]
@@ -84,9 +88,9 @@ def board_pack(con: duckdb.DuckDBPyConnection, period: Period, settings: Setting
                      list(costs.sources))
     out = [score.done(), risks.done(), portfolio, budget]
     out[0].status = None
-    for sec in out:
-        assert_board_safe(sec)
-    return BoardPack(out, areas, portfolio, pr)
+    for sec in [*out, *areas]:
+        assert_board_safe(sec, hosts)
+    return BoardPack(out, areas, portfolio, pr, hosts)
 
 
 def board_summary(sections: list[Section], hospital: str, period: Period) -> str:

@@ -67,11 +67,12 @@ def _slide_texts(slide) -> Iterable[str]:
         yield slide.notes_slide.notes_text_frame.text
 
 
-def check_board_safe(prs) -> None:
-    """Raise BoardDisclosure when any slide's text, table or alt text shows an IP address, CVE id or host name."""
+def check_board_safe(prs, known_hosts: Iterable[str] = ()) -> None:
+    """Raise BoardDisclosure when any slide's text, table or alt text shows an IP address, CVE id or host name (one
+    shaped like a machine name, or one of ``known_hosts``: the store's)."""
     for number, slide in enumerate(prs.slides, start=1):
         for text in _slide_texts(slide):
-            found = disclosures(text)
+            found = disclosures(text, known_hosts)
             if found:
                 kind, what = found[0]
                 raise BoardDisclosure(
@@ -79,9 +80,9 @@ def check_board_safe(prs) -> None:
                     "CVEs; build the sections with audience='board' or remove it from the section's text")
 
 
-def _check_figure(fig: go.Figure, where: str) -> None:
+def _check_figure(fig: go.Figure, where: str, known_hosts: Iterable[str] = ()) -> None:
     for text in figure_texts(fig):
-        if found := disclosures(text):
+        if found := disclosures(text, known_hosts):
             kind, what = found[0]
             raise BoardDisclosure(f"the chart on the {where} slide would show {kind} ({what!r}): board charts must "
                                   "not name hosts, addresses or CVEs; build the sections with audience='board'")
@@ -253,7 +254,8 @@ def _table(slide, header: Sequence[str], rows: Sequence[Sequence[str]], left: fl
 class _Deck:
     """Slides being built, with the figures they need exported in one batch at the end."""
 
-    def __init__(self, hospital: str, period_label: str) -> None:
+    def __init__(self, hospital: str, period_label: str, hosts: frozenset[str] = frozenset()) -> None:
+        self.hosts = hosts  # the store's host names: no slide or chart may show one
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = Inches(W), Inches(H)
         self.blank = self.prs.slide_layouts[6]
@@ -270,7 +272,7 @@ class _Deck:
               ppi: float | None = None) -> None:
         """Queue ``fig`` for ``box`` (``ppi``: layout pixels per slide inch, when the chart needs more than the
         default to fit its rows)."""
-        _check_figure(fig, where)
+        _check_figure(fig, where, self.hosts)
         self.pending.append((slide, fig, alt, box, ppi))
 
     def place_charts(self, tmp: Path) -> None:
@@ -387,7 +389,7 @@ def _portfolio_slides(d: _Deck, portfolio, sec, names: Mapping[str, str] | None)
     else:
         max_rows = 9
         shown = rm.head(max_rows)
-        rows = [[_board_name(r.initiative, names), r.start_quarter, r.finish_quarter, money(r.capex_usd)]
+        rows = [[_board_name(r.initiative, names, d.hosts), r.start_quarter, r.finish_quarter, money(r.capex_usd)]
                 for r in shown.itertuples()]
         if len(rm) > max_rows:
             rows.append([f"… and {len(rm) - max_rows} more (see the full report)", "", "",
@@ -412,11 +414,11 @@ def _portfolio_slides(d: _Deck, portfolio, sec, names: Mapping[str, str] | None)
             "budget position")
 
 
-def _board_name(initiative: str, names: Mapping[str, str] | None) -> str:
+def _board_name(initiative: str, names: Mapping[str, str] | None, hosts: Iterable[str] = ()) -> str:
     """An initiative's name for the board: its id only when it has no name or when the name would show a host
-    name, an address or a CVE id (the guard would stop the deck)."""
+    name (one of ``hosts`` too), an address or a CVE id (the guard would stop the deck)."""
     name = str((names or {}).get(initiative) or initiative)
-    return name if not disclosures(name) else str(initiative)
+    return name if not disclosures(name, hosts) else str(initiative)
 
 
 def _roadmap_slide(d: _Deck, portfolio, rm, names: Mapping[str, str] | None) -> None:
@@ -427,7 +429,7 @@ def _roadmap_slide(d: _Deck, portfolio, rm, names: Mapping[str, str] | None) -> 
     box = (M, BODY_TOP, W - 2 * M, BODY_BOTTOM - BODY_TOP - 0.05)
     s = d.slide("Roadmap: when each initiative runs")
     shown = rm.sort_values(["start", "finish"], kind="stable").head(ROADMAP_ROWS)
-    shown = shown.assign(initiative=[_board_name(i, names) for i in shown["initiative"]])
+    shown = shown.assign(initiative=[_board_name(i, names, d.hosts) for i in shown["initiative"]])
     # the slide title names the chart; a chart title only says when some initiatives are left out
     title = (f"The first {ROADMAP_ROWS} of {len(rm)} initiatives to start (all are in the full report)"
              if len(rm) > ROADMAP_ROWS else "")
@@ -469,14 +471,15 @@ def _sources_slide(d: _Deck, sections: Sequence[Any]) -> None:
 
 def build_deck(sections: Sequence[Any], out_path: str | os.PathLike, *, hospital: str, period_label: str,
                as_of: dt.date | str, scorecard_statuses: Sequence[AreaStatus], portfolio=None,
-               initiative_names: Mapping[str, str] | None = None) -> Path:
+               initiative_names: Mapping[str, str] | None = None, known_hosts: Iterable[str] = ()) -> Path:
     """Write the board deck to ``out_path`` atomically (title, scorecard, one slide per area, data quality, the
-    portfolio with its roadmap and budget position when given, sources and method) and return the path."""
+    portfolio with its roadmap and budget position when given, sources and method) and return the path; no slide
+    may show an IP address, a CVE id or a host name (``known_hosts``: the store's)."""
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     by_key = {sec.key: sec for sec in sections}
     titles = {sec.key: sec.title for sec in sections}
-    d = _Deck(hospital, period_label)
+    d = _Deck(hospital, period_label, frozenset(h.lower() for h in known_hosts if h))
     _title_slide(d, hospital, period_label, as_of)
     if scorecard_statuses:
         _scorecard_slide(d, scorecard_statuses, titles)
@@ -490,11 +493,11 @@ def build_deck(sections: Sequence[Any], out_path: str | os.PathLike, *, hospital
     elif "portfolio" in by_key:
         _content_slide(d, by_key["portfolio"])
     _sources_slide(d, sections)
-    check_board_safe(d.prs)  # before the (slow) chart export; again after, for alt text and footers
+    check_board_safe(d.prs, d.hosts)  # before the (slow) chart export; again after, for alt text and footers
     with tempfile.TemporaryDirectory(prefix="hitplan-deck-") as tmp:
         d.place_charts(Path(tmp))
         d.number_slides()
-        check_board_safe(d.prs)
+        check_board_safe(d.prs, d.hosts)
         fd, part = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}-", suffix=".pptx.part")
         os.close(fd)
         try:
@@ -514,4 +517,4 @@ def deck_from_pack(pack: BoardPack, ctx: Context, out_path: str | os.PathLike) -
     names = dict(zip(pr.ranking["initiative_id"], pr.ranking["name"])) if not pr.ranking.empty else None
     return build_deck(sections, out_path, hospital=ctx.hospital, period_label=ctx.period.label, as_of=ctx.as_of,
                       scorecard_statuses=[a.area_status for a in pack.areas], portfolio=pr.portfolio,
-                      initiative_names=names)
+                      initiative_names=names, known_hosts=pack.hosts)

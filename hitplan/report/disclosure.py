@@ -1,5 +1,6 @@
 """What the board must not see: host names, IP addresses and CVE ids. One check, used by the board sections, the
-board pack and the deck; the area reports for IT may name them. ``assert_board_safe`` applies it to a section."""
+board pack, the deck and the scan of a pack's board files before it goes out (``hitplan.report.leaks``); the area
+reports for IT may name them. ``assert_board_safe`` applies it to a section."""
 
 from __future__ import annotations
 
@@ -42,21 +43,22 @@ def disclosures(text: str, known_hosts: Iterable[str] = ()) -> list[tuple[str, s
     return found
 
 
-def _strings(value, key: str = "") -> Iterable[str]:
+def json_strings(value, key: str = "") -> Iterable[str]:
+    """Every string in a JSON-like value (dicts, lists), keys left out, binary-encoded number arrays too."""
     if isinstance(value, str):
         if key != "bdata":  # binary-encoded number arrays are not text
             yield value
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, k)
+            yield from json_strings(v, k)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            yield from _strings(v, key)
+            yield from json_strings(v, key)
 
 
 def figure_texts(fig: go.Figure) -> list[str]:
     """Every string a chart carries (titles, labels, categories, hover text, annotations, alt text)."""
-    return list(_strings(json.loads(fig.to_json())))
+    return list(json_strings(json.loads(fig.to_json())))
 
 
 def section_texts(section: Section) -> list[str]:
@@ -72,7 +74,7 @@ def section_texts(section: Section) -> list[str]:
     return out
 
 
-def assert_board_safe(section: Section, known_hosts: set[str] | None = None) -> None:
+def assert_board_safe(section: Section, known_hosts: Iterable[str] | None = None) -> None:
     """Raise BoardDisclosure when a section's text holds an IPv4 address, a CVE id or a host-name-like token
     (or one of ``known_hosts``, e.g. the store's scanner host names)."""
     hits = sorted({what for text in section_texts(section) for _, what in disclosures(text, known_hosts or ())})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import grp
 import hashlib
 import json
 import math
@@ -19,7 +18,6 @@ import platform
 import re
 import shutil
 import signal
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +36,7 @@ FORMATS = ("html", "pdf", "pptx")
 BOARD_PACK = "board_pack"
 BOARD_FILES = ("board_pack.pdf", "board_deck.pptx")  # made from the board pack (PDF) or beside it (deck)
 Progress = Callable[[str], None]
+Names = Callable[[str], list[str]]  # the register's names found in a text (hitplan.report.leaks)
 # Parameters the runner sets itself, and the option that sets each: through --param they would make the notebooks
 # read another store or period than the manifest records.
 RUNNER_PARAMETERS = {"store": "--store (or $HITPLAN_STORE)", "period": "--period", "start": "--start",
@@ -278,25 +277,7 @@ def _recover_others(base: Path, name: str) -> None:
 def _restrict(folder: Path) -> None:
     """Owner-only (and the chosen group's read) permissions on a report folder and everything in it; what is already
     right is left alone, since the files kept from an earlier pack share their inodes with it."""
-    group = config.share_group()
-    gid = None
-    if group:
-        try:
-            gid = grp.getgrnam(group).gr_gid
-        except KeyError as exc:
-            raise UsageError(f"${config.ENV_GROUP}={group}: no such group") from exc
-    for path in [folder, *folder.rglob("*")]:
-        st = path.lstat()
-        if stat.S_ISLNK(st.st_mode):
-            continue  # chmod would follow it out of the folder
-        if gid is not None and st.st_gid != gid:
-            os.chown(path, -1, gid)
-        if stat.S_ISDIR(st.st_mode):
-            want = 0o750 if gid is not None else 0o700
-        else:
-            want = 0o640 if gid is not None else 0o600
-        if stat.S_IMODE(st.st_mode) != want:
-            path.chmod(want)
+    config.restrict_tree(folder)
 
 
 def _sha256(path: Path) -> str:
@@ -397,6 +378,52 @@ def _mixed_run_warnings(name: str, run: dict, kept: list[tuple[str, dict]]) -> l
     return out
 
 
+def _name_finder(con) -> Names | None:
+    """What finds the names of the store's register in a text, for the scan of the pack before it is swapped in
+    (None when the register is empty: only e-mail addresses and, in the board's files, hosts, addresses and CVE ids
+    are looked for). The register holds keyed hashes, so the check needs the store's key: without it no report is
+    written (privacy fails closed)."""
+    from hitplan.ingest.pseudonymize import existing_key, fingerprint, recorded_fingerprint
+    from hitplan.privacy.text import REGISTER_TABLE, NameIndex
+
+    if not con.execute(f"select count(*) from (select 1 from {REGISTER_TABLE} limit 1)").fetchall()[0][0]:
+        return None
+    key, recorded = existing_key(), recorded_fingerprint(con)
+    if key is None or (recorded is not None and fingerprint(key) != recorded.fingerprint):
+        raise ReportError("the reports are checked for the names of the store's name register before they are "
+                          "written, which needs the store's pseudonymization key, and this run has "
+                          + ("none" if key is None else f"another one (fingerprint {fingerprint(key)})")
+                          + "; run `hitplan report` where the key is (`hitplan key show` says where it is read "
+                          "from); no report was written")
+    index = NameIndex.from_store(con, key)
+    return lambda text: [p for _, _, p in index.names_in(text)]
+
+
+def _board_files(entries: list[dict]) -> set[str]:
+    """The files of a pack the board reads (relative paths): the board pack's page, PDF, deck and notebook."""
+    out = set(BOARD_FILES) | {f"{BOARD_PACK}.html"}
+    for e in entries:
+        if e["name"] == BOARD_PACK:
+            out |= {e["html"], e["notebook"]}
+    return out
+
+
+def _check_leaks(build: Path, name: str, entries: list[dict], names: Names | None, hosts: set[str]) -> None:
+    """Raise ReportError when a file of the pack in ``build`` shows a name or an e-mail address, or a board file a
+    host, an address or a CVE id; the message says where, never what."""
+    from hitplan.report.leaks import scan_pack  # not at the top, as in run_report
+
+    kept = f"the previous report is unchanged, and this one is kept in the hidden folder .{name}.failed beside it"
+    try:
+        leaks = scan_pack(build, names=names, board_files=_board_files(entries), hosts=hosts)
+    except ReportError as exc:
+        raise ReportError(f"{exc}; {kept}") from exc
+    if leaks:
+        more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+        raise ReportError(f"{leaks[0].file}, {leaks[0].place} shows {leaks[0].kind}{more}, which a report must not; "
+                          f"{kept} for a look")
+
+
 def run_report(
     *,
     store: Path | None = None,
@@ -418,6 +445,8 @@ def run_report(
     from hitplan import store as store_mod
     from hitplan.periods import latest_data_date, resolve_period
     from hitplan.report.browser import find_chrome, require_chrome
+    # not at the top: every report worker imports this module, and disclosure brings pandas and plotly (1 s measured)
+    from hitplan.report.disclosure import store_hosts
     from hitplan.report.export import write_index
     from hitplan.store.snapshot import fingerprint, snapshot
 
@@ -452,6 +481,8 @@ def run_report(
         resolved = resolve_period(con, period, start=start, end=end, today=as_of)
         rows = con.execute("select max(name) from hospital").fetchall()
         hospital = str(extra.get("hospital") or (rows[0][0] if rows and rows[0][0] else "Hospital"))
+        hosts = store_hosts(con)
+        find_names = _name_finder(con)
     finally:
         con.close()
     fp = fingerprint(store_path)
@@ -468,7 +499,7 @@ def run_report(
            "store": {"path": str(store_path), "fingerprint": fp}}
     board_in_run = any(notebook_key(nb) == BOARD_PACK for nb in selected)
     with _private_files():
-        base.mkdir(parents=True, exist_ok=True)
+        config.make_folders(base)  # the share group must reach the packs inside
         with _folder_lock(base, name):
             fault("report.after_lock")
             _recover(base, name)
@@ -541,6 +572,7 @@ def run_report(
                             generated=run["generated_at"], entries=manifest["notebooks"], extras=extras,
                             warnings=warnings + [f"{e['source']}: {w}" for e in kept for w in e.get("warnings", [])])
                 fault("report.after_index")
+                _check_leaks(build, name, manifest["notebooks"], find_names, hosts)
                 manifest["files"] = {str(p.relative_to(build)): _sha256(p) for p in sorted(build.rglob("*"))
                                      if p.is_file()}
                 (build / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
