@@ -102,6 +102,10 @@ def cmd_init(args) -> int:
     return 0
 
 
+_KIND_WORDS = {"name": "names", "email": "e-mail addresses", "phone": "phone numbers", "ssn": "SSNs", "mrn": "MRNs",
+               "ip": "IP addresses", "deny": "deny-list matches"}
+
+
 def _print_results(results, fmt: str) -> None:
     if fmt == "json":
         for r in results:
@@ -120,6 +124,8 @@ def _print_results(results, fmt: str) -> None:
             )
             if r.rows_replaced:
                 print(f"  {r.rows_replaced:,} replaced earlier rows with the same key")
+            for column, kinds in r.replacements.items():
+                print(f"  scrubbed {column}: " + ", ".join(f"{n:,} {_KIND_WORDS.get(k, k)}" for k, n in kinds.items()))
         for w in r.warnings:
             print(f"  note: {w}")
         if r.rows_rejected:
@@ -188,13 +194,14 @@ def _raise_if_store_damaged(exc: BaseException, path: Path) -> None:
 
 
 def cmd_synth(args) -> int:
-    from hitplan.pipeline import DEMO_MARKER, check_synthetic_folder
+    from hitplan.pipeline import DEMO_MARKER, check_synthetic_folder, synthetic_file_names
     from hitplan.synth import generate
 
     out = Path(args.out)
     _refuse_store_paths(out, _store_path(args))
     check_synthetic_folder(out, replaced=False)
-    out.mkdir(parents=True, exist_ok=True)
+    gid = config.share_gid()
+    config.make_folders(out)
     if not (out / DEMO_MARKER).exists():
         (out / DEMO_MARKER).write_text("written by hitplan synth; hitplan may write into this folder again\n",
                                        encoding="utf-8")
@@ -203,6 +210,10 @@ def cmd_synth(args) -> int:
                          progress=_progress(args.quiet))
     except ValueError as exc:  # the generator's word on its arguments
         raise UsageError(str(exc)) from exc
+    # Files an earlier run wrote keep their mode when written again: each gets the mode of a new one.
+    for name in sorted(synthetic_file_names()):
+        if (out / name).is_file() and not (out / name).is_symlink():
+            config.restrict_mode(out / name, gid)
     total = sum(truth.rows.values())
     print(f"wrote {len(truth.rows)} feeds, {total:,} rows, to {args.out} (ground truth: {args.out}/ground_truth.json)")
     return 0
@@ -215,10 +226,12 @@ def cmd_demo(args) -> int:
     path = _store_path(args)
     _refuse_store_paths(out, path)
     say = _progress(args.quiet)
+    config.share_gid()  # a missing share group stops the demo before it builds anything
     try:
         results = build_demo(out, path, seed=args.seed, scale=args.scale, replace=args.replace, progress=say)
     except ValueError as exc:  # the generator's word on its arguments
         raise UsageError(str(exc)) from exc
+    config.restrict_tree(out)  # the demo's own folder, built whole and swapped in: every file in it is the demo's
     rows = sum(r.rows_loaded for r in results)
     rejected = sum(r.rows_rejected for r in results)
     print(f"demo store ready: {path} ({len(results)} feeds, {rows:,} rows loaded, {rejected:,} rejected)")
@@ -274,6 +287,7 @@ def cmd_rejects(args) -> int:
             raise UsageError(f"--out {out}: folder {out.parent} does not exist; create it or give another path")
         if out.exists() and not args.force:
             raise UsageError(f"--out {out} already exists; give a new file name, or add --force to replace it")
+        config.share_gid()  # a missing share group is said before the store is read
     con = store.connect(_store_path(args))
     try:
         rows = rejected_rows(con, load_id=args.load, feed=args.feed, limit=None if out else args.limit)
@@ -294,8 +308,8 @@ def cmd_rejects(args) -> int:
 
 
 def _write_rejects(rows: list[dict], out: Path, *, replace: bool) -> None:
-    """Write the rejects CSV, readable by its owner only (it holds the files' raw rows), never over a file that
-    exists unless ``replace``."""
+    """Write the rejects CSV, readable by its owner only or by $HITPLAN_SHARE_GROUP (it holds the files' raw rows),
+    never over a file that exists unless ``replace``."""
     import tempfile
 
     from hitplan.ingest.rejects import write_rejects_csv
@@ -811,6 +825,31 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_scrub(args) -> int:
+    from hitplan import store
+    from hitplan.ingest.protect import rescrub_store
+    from hitplan.ingest.pseudonymize import verified_key
+    from hitplan.privacy.text import deny_file
+
+    say = _progress(args.quiet)
+    with store.writing(_store_path(args)) as con:
+        key = verified_key(con, record=False)
+        say("scrubbing the free text and rejects of the store")
+        con.execute("begin transaction")
+        try:
+            done = rescrub_store(con, key)
+            con.execute("rollback" if args.dry_run else "commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    verb = "would replace" if args.dry_run else "replaced"
+    if not done:
+        print(f"nothing to replace (deny list: {deny_file()})")
+    for where, kinds in done.items():
+        print(f"{where}: {verb} " + ", ".join(f"{n:,} {_KIND_WORDS.get(k, k)}" for k, n in kinds.items()))
+    return 0
+
+
 def cmd_key(args) -> int:
     from hitplan import store
     from hitplan.errors import PseudonymKeyError
@@ -1089,6 +1128,14 @@ def build_parser() -> argparse.ArgumentParser:
                              epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
         ap.add_argument("--format", choices=["table", "json"], default="table")
 
+    sp = add("scrub", "scrub the store's free text and rejects again (after editing the deny list)", cmd_scrub,
+             "Every load scrubs the free text it stores (short descriptions, descriptions, notes, initiative texts) "
+             "and its rejects: names the store's name register knows, e-mail addresses, phone numbers, SSNs, MRNs, "
+             "IP addresses and the deny list's words and patterns. `scrub` does it again over the whole store, "
+             "in one transaction: after you add to the deny list ($HITPLAN_DENY_FILE, default deny.txt beside the "
+             "key file), or for text loaded by a hitplan that did not scrub yet. Needs the store's key.")
+    sp.add_argument("--dry-run", action="store_true", help="count what would be replaced, change nothing")
+
     sp = add("key", "show, back up (export) or restore (import) the pseudonymization key", cmd_key,
              "Personal identifiers are stored as keyed pseudonyms; the key lives outside the store, in "
              f"${config.ENV_KEY_FILE} or ~/.config/hitplan/pseudonym.key (${config.ENV_KEY}, when set, is used "
@@ -1162,6 +1209,10 @@ def _catch_interrupts(state: dict):
 def main(argv: Sequence[str] | None = None) -> int:
     state: dict = {}
     previous = _catch_interrupts(state)
+    # Every file and folder a command creates is owner-only from its first byte; those meant for
+    # $HITPLAN_SHARE_GROUP are given to it once written (config.restrict_mode). Put back on return, for a caller that
+    # runs hitplan in its own process.
+    umask = os.umask(0o077)
     args = None
     try:
         parser = build_parser()
@@ -1197,6 +1248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     finally:
+        os.umask(umask)
         if state.get("timer"):
             state["timer"].cancel()
         _INTERRUPTS.clear()
