@@ -99,7 +99,13 @@ def cmd_init(args) -> int:
         print(f"store {path} is up to date (schema version {after})")
     else:
         print(f"store {path}: schema version {before} -> {after}")
+        if 0 < before < SCRUBBING_SCHEMA <= after:
+            print("  note: text loaded before this version was not scrubbed of names, e-mails and ids: run "
+                  "`hitplan scrub` once (see README, Privacy)")
     return 0
+
+
+SCRUBBING_SCHEMA = 7  # the migration that added the name register: loads scrub free text from this version on
 
 
 _KIND_WORDS = {"name": "names", "email": "e-mail addresses", "phone": "phone numbers", "ssn": "SSNs", "mrn": "MRNs",

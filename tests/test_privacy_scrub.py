@@ -109,3 +109,35 @@ def test_scrub_column_changes_only_the_rows_that_hold_something_and_only_those_s
     assert con.execute("select s from t order by rowid").fetchall() == [
         (f"Site Request from {pseudonym('David Miller', KEY)}",), ("Epic down",), ("call [phone]",),
         ("David Miller again",), (None,)]
+
+
+def test_upgrading_a_store_says_to_scrub_what_an_older_version_loaded_and_scrub_does_it(store_path, cli, tmp_path,
+                                                                                        monkeypatch):
+    from hitplan import store
+
+    # a store of schema version 6 (before the name register), holding an unscrubbed summary
+    con = duckdb.connect(str(store_path))
+    con.execute("drop table name_register")
+    con.execute("alter table load_log drop column replacements")
+    con.execute(f"delete from {store.META_TABLE} where version = 7")
+    con.execute("insert into incidents (number, opened_at, short_description, _load_id) values "
+                "('INC1', timestamp '2025-01-01 10:00', 'call 555-201-3344 or mail a.b@example.org', 1)")
+    con.close()
+    code, out, _ = cli("init")
+    assert code == 0 and "6 -> 7" in out and "hitplan scrub" in out
+    deny = tmp_path / "deny.txt"
+    deny.write_text("call\n", encoding="utf-8")
+    monkeypatch.setenv("HITPLAN_DENY_FILE", str(deny))
+    code, out, _ = cli("scrub", "--dry-run")
+    assert code == 0 and "incidents.short_description: would replace" in out and "1 phone numbers" in out
+    assert "a.b@example.org" in str(con_rows(store_path))  # a dry run changes nothing
+    code, out, _ = cli("scrub")
+    assert code == 0 and "replaced 1 deny-list matches, 1 e-mail addresses, 1 phone numbers" in out
+    (text,) = con_rows(store_path)[0]
+    assert text.startswith("[redacted] [phone] or mail P-") and "example.org" not in text
+
+
+def con_rows(path):
+    from conftest import query
+
+    return query(path, "select short_description from incidents")
