@@ -141,3 +141,22 @@ def con_rows(path):
     from conftest import query
 
     return query(path, "select short_description from incidents")
+
+
+def test_the_bulk_scrub_of_a_column_equals_scrubbing_each_text_on_its_own():
+    """scrub_column replaces fragments DuckDB extracted; the result must be what Python's scrub gives each text."""
+    import csv
+
+    from fixtures.privacy.corpus import PEOPLE, SERVICENOW
+
+    with SERVICENOW.open(encoding="utf-8", newline="") as fh:
+        texts = [row.get("short_description") or "" for row in csv.DictReader(fh)]
+    texts += ["Chart MRN 00123456 wrong", "Contact Priya Raman, Raman, Priya or praman at 10.42.7.19",
+              "Teresa Mbeki's badge; TERESA MBEKI again", "Site Request from Jonas Lindqvist - Epic Haiku down",
+              "mail jonas.lindqvist@mercyvale-health.org (555) 201-3344 SSN 123-45-6789"]
+    scrubber = _scrubber(*PEOPLE, "praman")
+    con = duckdb.connect()
+    con.execute("create table t (s varchar)")
+    con.executemany("insert into t values (?)", [[t] for t in texts])
+    scrub_column(con, "t", "s", "true", scrubber)
+    assert [r[0] for r in con.execute("select s from t order by rowid").fetchall()] == [scrubber.scrub(t) for t in texts]

@@ -293,10 +293,17 @@ class NameIndex:
         """Add this load's new forms to the store's register; how many were added."""
         if not self.new:
             return 0
-        rows = [(h, p, kind, load_id) for h, (p, kind) in self.new.items()]
-        con.executemany(f"insert or ignore into {REGISTER_TABLE} (form_hash, pseudonym, kind, load_id) "
-                        "values (?, ?, ?, ?)", rows)
-        added = len(rows)
+        import pyarrow as pa
+
+        rows = pa.table({"form_hash": list(self.new), "pseudonym": [p for p, _ in self.new.values()],
+                         "kind": [k for _, k in self.new.values()], "load_id": [load_id] * len(self.new)})
+        con.register("_hitplan_forms", rows)
+        try:
+            con.execute(f"insert or ignore into {REGISTER_TABLE} (form_hash, pseudonym, kind, load_id) "
+                        "select form_hash, pseudonym, kind, load_id from _hitplan_forms")
+        finally:
+            con.unregister("_hitplan_forms")
+        added = len(self.new)
         self.new.clear()
         return added
 
@@ -335,13 +342,14 @@ class Scrubber:
 
     def re2_patterns(self) -> list[str]:
         """RE2 patterns that together match every piece of text the scrubber might replace (and more: capitalized
-        runs, id-shaped words), for finding in DuckDB the distinct fragments worth a look. The load's plain-word
-        user ids come as alternations of at most PLAIN_IDS_PER_PATTERN each (RE2 slows down past a few hundred)."""
+        runs, id-shaped words), for finding in DuckDB the distinct fragments worth a look. Identifiers, name runs and
+        ids are separate patterns, each extracted on its own: in one alternation a run ("Chart MRN") would swallow
+        the start of an identifier ("MRN 00123456"). The load's plain-word user ids come as alternations of at most
+        PLAIN_IDS_PER_PATTERN each (RE2 slows down past a few hundred)."""
         ids = sorted(self.names.plain_ids)
-        chunks = [ids[i:i + PLAIN_IDS_PER_PATTERN] for i in range(0, len(ids), PLAIN_IDS_PER_PATTERN)] or [[]]
-        alternations = [r"(?i:\b(?:" + "|".join(re.escape(w) for w in chunk) + r")\b)" for chunk in chunks if chunk]
-        base = "|".join([*(p.source for p in self.patterns), RE2_NAME_RUN, RE2_ID_TOKEN])
-        return [f"{base}|{alternations[0]}" if alternations else base, *alternations[1:]]
+        alternations = [r"(?i:\b(?:" + "|".join(re.escape(w) for w in ids[i:i + PLAIN_IDS_PER_PATTERN]) + r")\b)"
+                        for i in range(0, len(ids), PLAIN_IDS_PER_PATTERN)]
+        return ["|".join(p.source for p in self.patterns), RE2_NAME_RUN, RE2_ID_TOKEN, *alternations]
 
     def scrub(self, text: str | None, counts: Counter | None = None) -> str | None:
         """``text`` with every personal identifier replaced; ``counts`` (kind -> replacements) is added to."""
@@ -369,31 +377,52 @@ class Scrubber:
 def scrub_column(con, table: str, column: str, where: str, scrubber: Scrubber) -> Counter:
     """Scrub a text column in place for the rows ``where`` selects; the replacements made, by kind.
 
-    DuckDB finds the distinct fragments that could hold something to replace (``re2_patterns``: one pass each);
-    Python scrubs only those, and only the rows holding a fragment that changed are read, scrubbed and written back.
+    DuckDB extracts, in one pass, the fragments of each text that could hold something to replace (``re2_patterns``:
+    identifiers, capitalized runs, id-shaped words), as (row, fragment) pairs; Python scrubs each distinct fragment
+    once; only the rows holding a fragment that changed are read back (a hash join, not a second pass) and rewritten,
+    each such fragment replaced by its scrubbed text. Millions of summaries cost one regular-expression pass.
     """
     import pyarrow as pa
 
     col, patterns = f'"{column}"', scrubber.re2_patterns()
-    fragments: set[str] = set()
-    for pattern in patterns:
-        fragments.update(f for (f,) in con.execute(
-            f"select distinct f from (select unnest(regexp_extract_all({col}, $p)) as f from {table} "
-            f"where {where} and {col} is not null)", {"p": pattern}).fetchall())
-    hits = [f for f in fragments if scrubber.scrub(f) != f]
-    counts: Counter = Counter()
-    if not hits:
-        return counts
-    params = {"hits": hits, **{f"p{i}": p for i, p in enumerate(patterns)}}
-    holds = " or ".join(f"list_has_any(regexp_extract_all({col}, $p{i}), $hits)" for i in range(len(patterns)))
-    rows = con.execute(f"select rowid, {col} from {table} where {where} and {col} is not null and ({holds})",
-                       params).fetchall()
-    changed = [(rid, new) for rid, text in rows if (new := scrubber.scrub(text, counts)) != text]
-    if changed:
-        scrubbed = pa.table({"rid": [r for r, _ in changed], "v": [v for _, v in changed]})
-        con.register("_hitplan_scrubbed", scrubbed)
+    params = {f"p{i}": p for i, p in enumerate(patterns)}
+    fragments = ", ".join(f"regexp_extract_all({col}, $p{i})" for i in range(len(patterns)))
+    con.execute(f"create or replace temp table _hitplan_fragments as select rowid as rid, "
+                f"unnest(flatten([{fragments}])) as frag from {table} where {where} and {col} is not null", params)
+    try:
+        scrubbed: dict[str, tuple[str, Counter]] = {}
+        for (fragment,) in con.execute("select distinct frag from _hitplan_fragments").fetchall():
+            counts = Counter()
+            new = scrubber.scrub(fragment, counts)
+            if new != fragment:
+                scrubbed[fragment] = (new, counts)
+        total: Counter = Counter()
+        if not scrubbed:
+            return total
+        con.register("_hitplan_hits", pa.table({"frag": list(scrubbed)}))
+        try:
+            rows = con.execute(
+                f"select t.rowid, t.{col}, x.frags from {table} t join (select rid, list(distinct frag) as frags "
+                "from _hitplan_fragments semi join _hitplan_hits using (frag) group by rid) x on t.rowid = x.rid"
+            ).fetchall()
+        finally:
+            con.unregister("_hitplan_hits")
+        changed_ids, changed_text = [], []
+        for rid, text, found in rows:
+            for fragment in sorted(found, key=len, reverse=True):  # one holding another is replaced whole
+                occurrences = text.count(fragment)
+                if occurrences:
+                    new, counts = scrubbed[fragment]
+                    text = text.replace(fragment, new)
+                    for kind, n in counts.items():
+                        total[kind] += n * occurrences
+            changed_ids.append(rid)
+            changed_text.append(text)
+        con.register("_hitplan_scrubbed", pa.table({"rid": changed_ids, "v": changed_text}))
         try:
             con.execute(f"update {table} set {col} = s.v from _hitplan_scrubbed s where {table}.rowid = s.rid")
         finally:
             con.unregister("_hitplan_scrubbed")
-    return counts
+        return total
+    finally:
+        con.execute("drop table if exists _hitplan_fragments")
