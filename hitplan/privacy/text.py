@@ -342,14 +342,15 @@ class Scrubber:
 
     def re2_patterns(self) -> list[str]:
         """RE2 patterns that together match every piece of text the scrubber might replace (and more: capitalized
-        runs, id-shaped words), for finding in DuckDB the distinct fragments worth a look. Identifiers, name runs and
-        ids are separate patterns, each extracted on its own: in one alternation a run ("Chart MRN") would swallow
-        the start of an identifier ("MRN 00123456"). The load's plain-word user ids come as alternations of at most
-        PLAIN_IDS_PER_PATTERN each (RE2 slows down past a few hundred)."""
+        runs, id-shaped words), for finding in DuckDB the distinct fragments worth a look. Identifiers and ids are one
+        pattern and name runs another, each extracted on its own: in one alternation a run ("Chart MRN")
+        would swallow the start of an identifier ("MRN 00123456"). The load's plain-word user ids come as
+        alternations of at most PLAIN_IDS_PER_PATTERN each (RE2 slows down past a few hundred)."""
         ids = sorted(self.names.plain_ids)
         alternations = [r"(?i:\b(?:" + "|".join(re.escape(w) for w in ids[i:i + PLAIN_IDS_PER_PATTERN]) + r")\b)"
                         for i in range(0, len(ids), PLAIN_IDS_PER_PATTERN)]
-        return ["|".join(p.source for p in self.patterns), RE2_NAME_RUN, RE2_ID_TOKEN, *alternations]
+        # identifiers before ids in one alternation: at a position where both match, the e-mail address wins
+        return ["|".join([*(p.source for p in self.patterns), RE2_ID_TOKEN, *alternations]), RE2_NAME_RUN]
 
     def scrub(self, text: str | None, counts: Counter | None = None) -> str | None:
         """``text`` with every personal identifier replaced; ``counts`` (kind -> replacements) is added to."""
