@@ -958,8 +958,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("ingest", "load export files into a feed (every row loaded or kept in rejects)", cmd_ingest,
              "Load one or more files into FEED in one transaction per file. Bad rows are kept in rejects with "
-             "the reason; rows whose key is already stored replace the stored rows; personal identifiers are "
-             "pseudonymized before anything is stored. Feeds: " + ", ".join(feeds()) + ".")
+             "the reason; rows whose key is already stored replace the stored rows; person columns are "
+             "pseudonymized, and free text (and every reject) scrubbed of names, e-mail addresses, phone numbers, "
+             "SSNs, MRNs, IP addresses and the deny list's entries, before anything is stored (README, Privacy). "
+             "Feeds: " + ", ".join(feeds()) + ".")
     sp.add_argument("feed", metavar="FEED", help="the feed to load (see docs/feeds.md)")
     sp.add_argument("files", metavar="FILE", nargs="+", help="CSV, Excel (.xlsx) or Parquet files")
     sp.add_argument("--profile", help="the exporting tool's profile (default: detected from the header; "

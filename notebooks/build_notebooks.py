@@ -156,7 +156,8 @@ a naive forecast, and a good 80 % interval holds the actual count about 80 % of 
 did not beat the baseline for a series, the baseline's forecast is shown and the table says so.
 
 The themes are what people call about: TF-IDF and NMF over the incidents' short descriptions, after ticket
-numbers, host names and site codes are removed (`hitplan.forecast.incident_themes`).""",
+numbers, host names and site codes are removed (`hitplan.forecast.incident_themes`). The descriptions were
+scrubbed when loaded: a person's name reads `[name]` in the examples, a phone number `[phone]`.""",
     "infrastructure": """## Outlook: which systems are most likely to fail us next quarter
 
 The probability of at least one P1 or P2 incident on each system in the next fiscal quarter, from a calibrated
