@@ -160,3 +160,17 @@ def test_the_bulk_scrub_of_a_column_equals_scrubbing_each_text_on_its_own():
     con.executemany("insert into t values (?)", [[t] for t in texts])
     scrub_column(con, "t", "s", "true", scrubber)
     assert [r[0] for r in con.execute("select s from t order by rowid").fetchall()] == [scrubber.scrub(t) for t in texts]
+
+
+def test_a_line_the_reader_cannot_split_is_scrubbed_even_when_it_starts_with_a_brace(store_path, cli, tmp_path):
+    from conftest import query
+
+    path = tmp_path / "inc.csv"
+    path.write_text("number,opened_at,priority,short_description,caller\n"
+                    "INC1,2025-01-01 10:00:00,2,printer jam,Dmitri Volkov\n"
+                    '{INC2,2025-01-01 10:00:00,2,"call Dmitri Volkov at 555-201-3344",Dmitri Volkov,extra\n',
+                    encoding="utf-8")
+    code, out, err = cli("ingest", "incidents", path)
+    assert code == 0 and "1 rejected" in out, err
+    (raw,) = query(store_path, "select raw_row from rejects where row_number = 2")[0]
+    assert raw.startswith("{INC2,") and "Volkov" not in raw and "555-201-3344" not in raw and "[phone]" in raw

@@ -80,7 +80,16 @@ def protect_load(
 
 
 def _is_json(raw: str | None) -> bool:
-    return raw is None or raw.startswith("{")
+    """Whether a reject's raw row is the JSON object of its named cells (else: a line the CSV reader could not
+    split, kept as written, which may itself start with a brace)."""
+    if raw is None:
+        return True
+    if not raw.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(raw), dict)
+    except ValueError:
+        return False
 
 
 def _split_line(line: str, delimiter: str | None) -> list[str]:
