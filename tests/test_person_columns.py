@@ -86,7 +86,7 @@ def test_every_profile_declares_its_person_columns():
 def test_person_sources_on_the_servicenow_demo_export():
     prof, inc = profile("servicenow-incidents"), feed("incidents")
     header = ["number", "opened_at", "short_description", "caller_id", "priority", "state", "assignment_group",
-              "assigned_to"]  # /work/shared/samples/servicenow_dev_instance_incident.csv
+              "assigned_to"]  # the header of ServiceNow's developer-instance incident export
     mapping, _unused = column_map(prof, inc, header, file="x.csv")
     assert person_sources(prof, inc, header, mapping) == {"caller_id", "assigned_to"}
 
