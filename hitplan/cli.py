@@ -112,6 +112,11 @@ _KIND_WORDS = {"name": "names", "email": "e-mail addresses", "phone": "phone num
                "ip": "IP addresses", "deny": "deny-list matches"}
 
 
+def _replacements(kinds: dict[str, int]) -> str:
+    """Replacements by kind in words: "18 names, 3 e-mail addresses"."""
+    return ", ".join(f"{n:,} {_KIND_WORDS.get(k, k)}" for k, n in kinds.items())
+
+
 def _print_results(results, fmt: str) -> None:
     if fmt == "json":
         for r in results:
@@ -131,7 +136,7 @@ def _print_results(results, fmt: str) -> None:
             if r.rows_replaced:
                 print(f"  {r.rows_replaced:,} replaced earlier rows with the same key")
             for column, kinds in r.replacements.items():
-                print(f"  scrubbed {column}: " + ", ".join(f"{n:,} {_KIND_WORDS.get(k, k)}" for k, n in kinds.items()))
+                print(f"  scrubbed {column}: {_replacements(kinds)}")
         for w in r.warnings:
             print(f"  note: {w}")
         if r.rows_rejected:
@@ -852,7 +857,7 @@ def cmd_scrub(args) -> int:
     if not done:
         print(f"nothing to replace (deny list: {deny_file()})")
     for where, kinds in done.items():
-        print(f"{where}: {verb} " + ", ".join(f"{n:,} {_KIND_WORDS.get(k, k)}" for k, n in kinds.items()))
+        print(f"{where}: {verb} {_replacements(kinds)}")
     return 0
 
 

@@ -56,7 +56,7 @@ def protect_load(
             index.add_person(value, p)
     rejected = con.execute("select rowid, row_number, reason, raw_row from rejects where load_id = ?",
                            [load_id]).fetchall()
-    lines = [r for r in rejected if not _is_json(r[3])]
+    lines = [r for r in rejected if r[3] is not None and _cells(r[3]) is None]
     for _, _, _, raw in lines:  # the person cells of lines the reader could not split, learnt before any scrub
         cells = _split_line(raw, src.delimiter)
         values = [cells[i].strip() for i, c in enumerate(src.columns[:len(cells)]) if c in persons and cells[i].strip()]
@@ -79,17 +79,16 @@ def protect_load(
     return replacements
 
 
-def _is_json(raw: str | None) -> bool:
-    """Whether a reject's raw row is the JSON object of its named cells (else: a line the CSV reader could not
-    split, kept as written, which may itself start with a brace)."""
-    if raw is None:
-        return True
+def _cells(raw: str) -> dict | None:
+    """A reject's named cells (its raw row is a JSON object), or None for a line the CSV reader could not split,
+    kept as written (which may itself start with a brace)."""
     if not raw.startswith("{"):
-        return False
+        return None
     try:
-        return isinstance(json.loads(raw), dict)
+        cells = json.loads(raw)
     except ValueError:
-        return False
+        return None
+    return cells if isinstance(cells, dict) else None
 
 
 def _split_line(line: str, delimiter: str | None) -> list[str]:
@@ -97,6 +96,27 @@ def _split_line(line: str, delimiter: str | None) -> list[str]:
         return next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter or ","), [])
     except csv.Error:
         return [line]
+
+
+def _rewrite_rejects(con, rejected: list[tuple], scrubber: Scrubber, counts: Counter,
+                     cell: Callable[[str, str], str], line: Callable[[str], str]) -> None:
+    """Rewrite rejects (rowid, reason, raw_row): each named cell through ``cell(column, value)``, a line the reader
+    could not split through ``line``, the reason scrubbed; only rows that changed are written."""
+    updates = []
+    for rowid, reason, raw in rejected:
+        new_raw = raw
+        if raw is not None:
+            cells = _cells(raw)
+            if cells is None:
+                new_raw = line(raw)
+            else:
+                new = {k: cell(k, v) if isinstance(v, str) else v for k, v in cells.items()}
+                new_raw = json.dumps(new, ensure_ascii=False) if new != cells else raw
+        new_reason = scrubber.scrub(reason, counts) if reason else reason
+        if (new_raw, new_reason) != (raw, reason):
+            updates.append((new_raw, new_reason, rowid))
+    if updates:
+        con.executemany("update rejects set raw_row = ?, reason = ? where rowid = ?", updates)
 
 
 def _scrub_rejects(con, feed: Feed, src: Source, rejected: list[tuple], mapping: dict[str, str], persons: set[str],
@@ -108,31 +128,24 @@ def _scrub_rejects(con, feed: Feed, src: Source, rejected: list[tuple], mapping:
     kept |= {mapping[c] for c in kept if mapping.get(c) in src.columns}
     person_names = persons | {c.name for c in feed.columns if c.pii}
     counts: Counter = Counter()
-    updates = []
-    for rowid, _, reason, raw in rejected:
-        if _is_json(raw):
-            cells = json.loads(raw) if raw else None
-            if isinstance(cells, dict):
-                for k, v in cells.items():
-                    if isinstance(v, str) and k not in kept:
-                        # person cells were pseudonymized by the load's SQL (P-…); a value left in clear is not
-                        cells[k] = v if k in person_names and v.startswith("P-") else (
-                            pseudonymize([v])[0] if k in person_names else scrubber.scrub(v, counts))
-                new_raw = json.dumps(cells, ensure_ascii=False)
-            else:
-                new_raw = raw
-        else:  # a line the CSV reader could not split: its cells may be shifted, so none is kept in clear
-            cells = _split_line(raw, src.delimiter)
-            out = [pseudonymize([v.strip()])[0] if i < len(src.columns) and src.columns[i] in persons and v.strip()
-                   else scrubber.scrub(v, counts) for i, v in enumerate(cells)]
-            buf = io.StringIO()
-            csv.writer(buf, delimiter=src.delimiter or ",", lineterminator="").writerow(out)
-            new_raw = buf.getvalue()
-        new_reason = scrubber.scrub(reason, counts) if reason else reason
-        if new_raw != raw or new_reason != reason:
-            updates.append((new_raw, new_reason, rowid))
-    if updates:
-        con.executemany("update rejects set raw_row = ?, reason = ? where rowid = ?", updates)
+
+    def cell(column: str, value: str) -> str:
+        if column in kept:
+            return value
+        if column in person_names:
+            # person cells were pseudonymized by the load's SQL (P-…); a value left in clear is not
+            return value if value.startswith("P-") else pseudonymize([value])[0]
+        return scrubber.scrub(value, counts)
+
+    def line(raw: str) -> str:  # its cells may be shifted, so none is kept in clear
+        cells = _split_line(raw, src.delimiter)
+        out = [pseudonymize([v.strip()])[0] if i < len(src.columns) and src.columns[i] in persons and v.strip()
+               else scrubber.scrub(v, counts) for i, v in enumerate(cells)]
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=src.delimiter or ",", lineterminator="").writerow(out)
+        return buf.getvalue()
+
+    _rewrite_rejects(con, [(rowid, reason, raw) for rowid, _, reason, raw in rejected], scrubber, counts, cell, line)
     return counts
 
 
@@ -151,24 +164,11 @@ def rescrub_store(con: duckdb.DuckDBPyConnection, key: bytes) -> dict[str, dict[
                 if counts:
                     out[f"{feed.name}.{col.name}"] = dict(sorted(counts.items()))
     counts: Counter = Counter()
-    updates = []
-    for rowid, reason, raw in con.execute("select rowid, reason, raw_row from rejects").fetchall():
-        # The file's columns are not known any more: every value but a pseudonym is scrubbed (a date or an
-        # amount is left as it is; an IP address in a host column is replaced).
-        if _is_json(raw) and raw:
-            cells = json.loads(raw)
-            if isinstance(cells, dict):
-                cells = {k: scrubber.scrub(v, counts) if isinstance(v, str) else v for k, v in cells.items()}
-                new_raw = json.dumps(cells, ensure_ascii=False)
-            else:
-                new_raw = raw
-        else:
-            new_raw = scrubber.scrub(raw, counts)
-        new_reason = scrubber.scrub(reason, counts) if reason else reason
-        if (new_raw, new_reason) != (raw, reason):
-            updates.append((new_raw, new_reason, rowid))
-    if updates:
-        con.executemany("update rejects set raw_row = ?, reason = ? where rowid = ?", updates)
+    # The file's columns are not known any more: every value but a pseudonym is scrubbed (a date or an amount is
+    # left as it is; an IP address in a host column is replaced).
+    _rewrite_rejects(con, con.execute("select rowid, reason, raw_row from rejects").fetchall(), scrubber, counts,
+                     cell=lambda _column, value: scrubber.scrub(value, counts),
+                     line=lambda raw: scrubber.scrub(raw, counts))
     if counts:
         out["rejects"] = dict(sorted(counts.items()))
     return out

@@ -37,7 +37,6 @@ FORM_MESSAGE = b"hitplan name form v1\x00"
 FORM_CHARS = 24  # 96 bits of the HMAC: no two forms of a hospital's staff collide
 DENY_LABEL = "[redacted]"
 PLAIN_IDS_PER_PATTERN = 200
-KINDS = ("deny", "email", "ssn", "phone", "mrn", "ip", "name")
 
 # A word of a name: letters, with inner apostrophes or hyphens (O'Brien, Smith-Jones), an initial may end in a dot.
 _LETTER = r"[^\W\d_]"
@@ -271,11 +270,9 @@ class NameIndex:
 
     @classmethod
     def from_store(cls, con, key: bytes) -> NameIndex:
-        """The register of the store behind ``con`` (empty when the store predates it)."""
+        """The register of the store behind ``con`` (every store hitplan opens has migration 0007's table)."""
         index = cls(key)
-        if con.execute("select count(*) from information_schema.tables where table_name = ?",
-                       [REGISTER_TABLE]).fetchall()[0][0]:
-            index.known.update(con.execute(f"select form_hash, pseudonym from {REGISTER_TABLE}").fetchall())
+        index.known.update(con.execute(f"select form_hash, pseudonym from {REGISTER_TABLE}").fetchall())
         return index
 
     def add_person(self, value: str, pseudonym_of_value: str) -> None:

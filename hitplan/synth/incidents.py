@@ -698,12 +698,11 @@ class IncidentGenerator:
         n = len(caller)
         kind = np.where(rng.random(n) < NAMED_SHARE, rng.integers(1, 3, n), 0)
         other = rng.integers(0, len(self.caller_names), n)
-        named = pc.choose(
+        return pc.choose(
             pa.array(kind.astype(np.int8)), text,
             out.concat("Site Request from ", out.pick(self.caller_names, caller), " - ", text),
             out.concat(text, " (for ", out.pick(self.caller_names, other), ")"),
         )
-        return named
 
     def _descriptions(
         self,
