@@ -157,7 +157,7 @@ def cmd_ingest(args) -> int:
                 results.append(
                     ingest_file(con, args.feed, Path(f), profile_name=args.profile, force=args.force,
                                 ignore_extra=args.ignore_extra, date_order=args.date_order,
-                                scan_date=args.scan_date, rules=args.rules, progress=say)
+                                scan_date=args.scan_date, rules=args.rules, values=args.values, progress=say)
                 )
                 if _INTERRUPTS:
                     raise KeyboardInterrupt
@@ -202,6 +202,65 @@ def _raise_if_store_damaged(exc: BaseException, path: Path) -> None:
         damage = damage_error(path, str(cause))
         if damage is not None:
             raise damage from exc
+
+
+def cmd_profiles(args) -> int:
+    from hitplan.ingest.profiles import profile, profile_summary, profiles
+    from hitplan.schema import feeds
+
+    if args.feed is not None and args.feed not in feeds():
+        raise UsageError(f"unknown feed {args.feed!r}; feeds are: {', '.join(feeds())}")
+    chosen = [profile(args.name)] if args.name else list(profiles().values())
+    if args.feed:
+        chosen = [p for p in chosen if p.applies_to(args.feed)]
+    only = [args.feed] if args.feed else None
+    summaries = [profile_summary(p, only) for p in chosen]
+    if args.format == "json":
+        print(json.dumps(summaries if not args.name else summaries[0], indent=2, default=str))
+        return 0
+    for s in summaries:
+        print(_profile_text(s, full=bool(args.name)))
+    if not args.name:
+        print("`hitplan profiles NAME` shows one in full; `hitplan ingest FEED FILE --profile NAME` uses one")
+    return 0
+
+
+def _profile_text(s: dict, *, full: bool) -> str:
+    """A profile's summary as text: needs and reads per feed; in full, its value rules, layouts and people too."""
+    feeds_text = "every feed" if s["feeds"] == "all" else ", ".join(s["feeds"])
+    lines = [f"{s['name']}: {s['description']}", f"  feeds: {feeds_text}"]
+    if s["feeds"] == "all" and not full and len(s["per_feed"]) > 1:
+        lines.append("  reads each feed's own column names (docs/feeds.md) and needs its required ones; "
+                     f"unknown columns: {s['unknown_columns']} (`hitplan profiles {s['name']} --feed FEED`)")
+        return "\n".join(lines) + "\n"
+    for feed, f in s["per_feed"].items():
+        lines.append(f"  {feed}:")
+        lines.append(f"    needs: {'; '.join(f['needs']) or '(nothing)'}")
+        if f["detect_markers"]:
+            lines.append(f"    identified by: {', '.join(f['detect_markers'])}")
+        if full:
+            lines.append("    column map (feed column <- export column, first present wins):")
+            lines += [f"      {c} <- {' | '.join(names)}" for c, names in f["reads"].items()]
+            lines += [f"      {c} <- derived: {' | '.join(t)}" for c, t in f["derived"].items()]
+            lines += [f"      {c} = {v}" for c, v in f["fixed"].items()]
+            for c, rule in f["values"].items():
+                lines.append(f"    values of {c}: {json.dumps(rule, default=str)}")
+            for c, text in f["date_layouts"].items():
+                lines.append(f"    dates in {c}: {text}")
+            for key in ("merge_duplicates", "collapse", "explode"):
+                if f[key]:
+                    lines.append(f"    {key.replace('_', ' ')}: {json.dumps(f[key], default=str)}")
+        else:
+            reads = [f"{c} <- {names[0]}" + (f" (or {len(names) - 1} more)" if len(names) > 1 else "")
+                     for c, names in f["reads"].items()]
+            reads += [f"{c} (derived)" for c in f["derived"]] + [f"{c} = {v}" for c, v in f["fixed"].items()]
+            lines.append(f"    reads: {', '.join(reads)}")
+    lines.append(f"  unknown columns: {'left out, named in a note' if s['unknown_columns'] == 'ignore' else 'refused (--ignore-extra leaves them out)'}")
+    if full:
+        if s["null_values"]:
+            lines.append(f"  read as blank: {', '.join(s['null_values'])}")
+        lines.append(f"  person columns (pseudonymized or never stored): {', '.join(s['person_columns']) or '(none)'}")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_synth(args) -> int:
@@ -312,7 +371,7 @@ def cmd_rejects(args) -> int:
         print("no rejected rows")
         return 0
     for r in rows:
-        print(f"load {r['load_id']} {r['feed']} {r['file_name']} row {r['row_number']} [{r['column_name']}]: {r['reason']}")
+        print(f"load {r['load_id']} {r['feed']} {r['file_name']} {r['where']} [{r['column_name']}]: {r['reason']}")
     if len(rows) == args.limit:
         print(f"(first {args.limit}; --limit N for more, --out FILE.csv for all with the file's values)")
     return 0
@@ -406,11 +465,20 @@ def cmd_models(args) -> int:
     return 0
 
 
-def _period(con, args):
-    from hitplan.periods import latest_data_date, resolve_period
+def _period(con, args, feed_names=None):
+    """The period asked for, else the one the data of ``feed_names`` (default: every activity feed) ends in."""
+    from hitplan.periods import default_period
 
-    return resolve_period(con, args.period, start=args.start, end=args.end,
-                          today=args.as_of or latest_data_date(con))
+    return default_period(con, args.period, start=args.start, end=args.end, as_of=args.as_of,
+                          feed_names=feed_names)[0]
+
+
+def _say_if_no_data(con, period, feed_names=None) -> None:
+    """One line on stderr when the period holds none of the analysed feeds' data: their ranges and a --period."""
+    from hitplan.periods import ACTIVITY_FEEDS, no_data_hint
+
+    if hint := no_data_hint(con, period, feed_names or ACTIVITY_FEEDS):
+        print(f"hitplan: {hint}", file=sys.stderr)
 
 
 def _records(df) -> list[dict]:
@@ -482,6 +550,7 @@ def cmd_kpi(args) -> int:
 
     from hitplan import store
     from hitplan.kpi import runner
+    from hitplan.periods import feeds_behind
     from hitplan.spreadsheet import spreadsheet_safe
 
     if args.list:
@@ -495,9 +564,12 @@ def cmd_kpi(args) -> int:
     cfg = _kpi_settings(args)
     con = store.connect(_store_path(args))
     try:
-        period = _period(con, args)
+        # the as-of day and the default period come from the feeds these KPIs read (support: incidents, usage)
+        analysed = feeds_behind(m for d in chosen for m in d.models) or None
+        period = _period(con, args, analysed)
         compute = runner.kpi_rows if args.rows else runner.run_kpi
         results = {d.name: compute(con, d.name, period, cfg=cfg) for d in chosen}
+        _say_if_no_data(con, period, analysed)
     finally:
         con.close()
     areas = sorted({d.area for d in chosen})
@@ -546,6 +618,7 @@ def cmd_scorecard(args) -> int:
     try:
         period = _period(con, args)
         cards = scorecard(con, period, cfg)
+        _say_if_no_data(con, period)
     finally:
         con.close()
     if args.format == "json":
@@ -569,12 +642,15 @@ def _add_settings_arg(sp) -> None:
                          "figures (`hitplan settings show` lists them with their sources)")
 
 
-def _add_period_args(sp, default: str = "last-12-months") -> None:
+def _add_period_args(sp, default: str = "the 12 months ending with the as-of day's month, a partial last month "
+                                        "included and labelled") -> None:
     sp.add_argument("--period", metavar="P", help="FY2027, FY2027Q1, 2027Q1, 2026-03, last-quarter, last-month, "
-                                                  f"this-fy, ytd or last-12-months (default {default})")
+                                                  f"this-fy, ytd or last-12-months (default: {default})")
     sp.add_argument("--start", type=_date, help="first day (with --end)")
     sp.add_argument("--end", type=_date, help="day after the last day (end excluded)")
-    sp.add_argument("--as-of", type=_date, dest="as_of", help="the day relative periods count from (default: the last day with data in the store)")
+    sp.add_argument("--as-of", type=_date, dest="as_of",
+                    help="the day relative periods count from (default: the last day with data in the feeds the "
+                         "command analyses, resolutions and updates included)")
 
 
 def cmd_score(args) -> int:
@@ -721,7 +797,7 @@ def cmd_forecast(args) -> int:
         outage_risk,
         planted_cost_anomalies,
     )
-    from hitplan.periods import latest_data_date, resolve_period
+    from hitplan.periods import default_period
 
     cfg = _settings(args).forecast
     truth = None
@@ -734,10 +810,11 @@ def cmd_forecast(args) -> int:
             raise UsageError(f"--truth {args.truth}: not a synthetic hospital's ground_truth.json ({exc})") from None
     con = store.connect(_store_path(args))
     try:
-        as_of = args.as_of or latest_data_date(con)
+        # forecasts count incidents: their last day (resolutions included) is the as-of day
+        period, as_of = default_period(con, args.period, start=args.start, end=args.end, as_of=args.as_of,
+                                       feed_names=("incidents",))
         if as_of is None:
             raise UsageError("the store has no incidents to forecast from; load them: hitplan ingest incidents FILE")
-        period = resolve_period(con, args.period, start=args.start, end=args.end, today=as_of)
         volume = {by: incident_volume_forecast(con, as_of, horizon=args.horizon, by=by, seed=args.seed, cfg=cfg)
                   for by in ("system", "category")}
         anomalies = cost_anomalies(con, period, cfg=cfg)
@@ -972,8 +1049,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--profile", help="the exporting tool's profile (default: detected from the header; "
                     "see `hitplan profiles`)")
     sp.add_argument("--date-order", choices=["mdy", "dmy"],
-                    help="how to read slash dates like 03/04/2025 when they differ from the profile's (month first "
-                         "in US exports)")
+                    help="how to read dates like 03/04/2025, 03-04-2025 or 03.04.2025 (mdy: month first, as US exports "
+                         "write them; dmy: day first), overriding the profile's order; hitplan's own layout reads them "
+                         "only with this flag")
+    sp.add_argument("--values", metavar="MAP.yaml",
+                    help="your value map: the words of your tool for each column's values, e.g. incidents: state: "
+                         "{\"Awaiting Vendor\": on_hold}; applied before the profile's own words (README, Value maps)")
     sp.add_argument("--scan-date", type=_date, metavar="YYYY-MM-DD",
                     help="the day a vulnerability scan ran, for exports that do not say (Nessus CSV)")
     sp.add_argument("--rules", metavar="FILE.yaml",
@@ -981,7 +1062,18 @@ def build_parser() -> argparse.ArgumentParser:
                          "run/grow/transform (start from hitplan/ingest/rules/tbm_example.yaml)")
     sp.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file")
     sp.add_argument("--force", action="store_true", help="load a file even if this exact file was loaded before")
-    sp.add_argument("--ignore-extra", action="store_true", help="load files that have columns the feed does not know")
+    sp.add_argument("--ignore-extra", action="store_true",
+                    help="load files that have columns the feed does not know (leaving them out, named in a note); "
+                         "without --profile, detection then may pick a profile that has every required column")
+
+    sp = add("profiles", "list the export layouts hitplan reads: the columns each needs and reads", cmd_profiles,
+             "List the profiles (one per exporting tool's layout) with their feeds, the columns a file must have "
+             "(the feed's required columns and the columns that identify the tool, as the export names them) and "
+             "the columns each reads. `hitplan profiles NAME` shows one in full: its column map, value rules, "
+             "date layouts, fixed and derived values and person columns.")
+    sp.add_argument("name", metavar="NAME", nargs="?", help="one profile, shown in full")
+    sp.add_argument("--feed", metavar="FEED", help="only the profiles of this feed (and only its columns)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
 
     sp = add("synth", "write the synthetic demo hospital's export files", cmd_synth,
              "Write every feed of a fictional ~450-bed hospital as export files, deterministic for a seed, "
@@ -1031,8 +1123,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=_positive(int), default=15, help="rows per KPI in the table format (default 15)")
 
     sp = add("scorecard", "print the nine areas' statuses with the KPIs that drive them", cmd_scorecard,
-             "One status per area (on target / watch / off target) with the two or three KPIs that drive it; "
-             "thresholds and benchmarks come from the settings (shipped: hitplan/kpi/config.yaml).")
+             "One status per area (on target / watch / off target, or no data when nothing of it can be "
+             "measured) with the two or three KPIs that drive it; thresholds and benchmarks come from the "
+             "settings (shipped: hitplan/kpi/config.yaml).")
     _add_period_args(sp)
     _add_settings_arg(sp)
     sp.add_argument("--format", choices=["table", "json"], default="table")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -156,3 +157,11 @@ def live_processes(mark: str) -> dict[int, str]:
 settings.register_profile("default", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def ingest(cli, feed: str, path, *extra) -> dict:
+    """`hitplan ingest FEED PATH --format json EXTRA...` through the ``cli`` fixture: the load's JSON summary (the
+    command must succeed)."""
+    code, out, err = cli("ingest", feed, path, "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out.strip().splitlines()[-1])

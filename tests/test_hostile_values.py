@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import query, write_csv
+from conftest import ingest, query, write_csv
 from hitplan.errors import InputError
 from hitplan.ingest import profiles as profiles_module
 from hitplan.ingest.profiles import detect
@@ -33,11 +33,6 @@ FULL = {
 STORED = ("select system_id, acknowledged_at, is_security, outage_minutes, users_affected, reassignment_count, made_sla "
           "from incidents")
 
-
-def ingest(cli, feed_name, path, *extra):
-    code, out, err = cli("ingest", feed_name, path, "--format", "json", *extra)
-    assert code == 0, err
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def reasons(store_path) -> dict[int, str]:

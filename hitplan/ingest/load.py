@@ -9,6 +9,7 @@ into one row per item (Qualys' and Tenable's CVE lists) makes more rows than rec
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +28,10 @@ from hitplan.ingest.profiles import (
     DERIVED,
     FIXED,
     column_map,
+    date_layouts,
     derive_sql,
     detect,
+    detect_ignoring_extra,
     template_sql,
     person_sources,
     profile,
@@ -37,9 +40,10 @@ from hitplan.ingest.profiles import (
 )
 from hitplan.ingest.protect import protect_load
 from hitplan.ingest.pseudonymize import hmac_pads, pseudonym_sql, record_fingerprint, verified_key
-from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident, sql_string
+from hitplan.ingest.source import Source, looks_like_cp1252, open_source, quote_ident, records_at_offsets, sql_string
 from hitplan.ingest.ledger_rules import TARGETS, load_rules, rule_columns
 from hitplan.ingest.validate import PSEUDONYM_FUNCTION, blank_is_null, checked_select
+from hitplan.ingest.valuemap import load_value_map
 from hitplan.schema import Column, Feed, feeds
 from hitplan.store import scalar
 
@@ -102,16 +106,20 @@ def ingest_file(
     date_order: str | None = None,
     scan_date: str | None = None,
     rules: Path | None = None,
+    values: Path | None = None,
     progress: Progress | None = None,
 ) -> IngestResult:
     """Load ``path`` into feed ``feed_name`` on a read-write store connection; the store changes only on success.
 
-    Without ``profile_name`` the profile is detected from the file's header.
+    Without ``profile_name`` the profile is detected from the file's header. ``date_order`` (mdy or dmy) says how
+    every date column reads slash, dash and dot dates, overriding the profile's order; ``values`` is the user's value
+    map file (YAML, hitplan.ingest.valuemap), applied before the profile's own rules.
     """
     say = progress or (lambda _msg: None)
     feed = _feed(feed_name)
     if date_order is not None and date_order not in DATE_ORDERS:
         raise UsageError(f"--date-order must be one of {', '.join(DATE_ORDERS)}, not {date_order!r}")
+    value_map = load_value_map(Path(values), feeds()).get(feed.name, {}) if values is not None else {}
     chosen = profile(profile_name) if profile_name else None
     started = time.perf_counter()
     path = Path(path)
@@ -120,12 +128,20 @@ def ingest_file(
     key = verified_key(con, record=False)
     fault("ingest.key")
     result = IngestResult(feed=feed.name, file=str(path), profile=profile_name or "")
+    if values is not None and not value_map:
+        result.warnings.append(f"the value map {values} has no section for the {feed.name} feed; it changed nothing")
     src = open_source(con, path)
     fault("ingest.opened")
     pz = _Pseudonyms(con, *hmac_pads(key))
     try:
         result.file_format = src.format
-        prof = chosen or detect(feed, src.columns, file=str(path))
+        if chosen:
+            prof = chosen
+        elif ignore_extra:  # the columns no profile places are left out: detection may settle on one that reads the rest
+            prof, notes = detect_ignoring_extra(feed, src.columns, file=str(path))
+            result.warnings += notes
+        else:
+            prof = detect(feed, src.columns, file=str(path))
         result.profile = prof.name
         mapping, unused = column_map(prof, feed, src.columns, file=str(path), ignore_extra=ignore_extra)
         fixed = prof.fixed_values(feed.name, src.comments, {"scan_date": scan_date})
@@ -172,7 +188,7 @@ def ingest_file(
                 text = derive_sql(prof, feed.name, col.name, src.columns, alias)
             else:
                 text = blank_is_null(col, alias[source])
-            return value_sql(prof, feed.name, col.name, text, col.type, date_order, time_zone)
+            return value_sql(prof, feed.name, col.name, text, col.type, date_order, time_zone, value_map.get(col.name))
 
         ruled: dict[str, Callable[[dict[str, str]], str]] = {}
         if rules is not None:
@@ -195,10 +211,12 @@ def ingest_file(
             def collapse(alias: dict[str, str]) -> tuple[str, str]:
                 return alias[key_col], template_sql(spec["latest_first"], src.columns, alias)
 
+        layouts = {c.name: words for c in feed.columns
+                   if (words := date_layouts(prof, feed.name, c.name, c.type, date_order)) is not None}
         say(f"{path.name}: reading and checking rows for {feed.name}")
         _load(con, feed, src, params, result, say,
               lambda relation: checked_select(feed, src.columns, relation, text_for, pii_sources=pii_sources,
-                                              explode=exploded, collapse=collapse),
+                                              explode=exploded, collapse=collapse, layouts=layouts),
               prof.merge_duplicates.get(feed.name), reshaped="split" if exploded else "collapsed" if collapse else None,
               key=key,
               protect=lambda load_id: protect_load(con, feed, src, load_id, key=key, mapping=mapping,
@@ -298,6 +316,7 @@ class _Parsed:
     rows: int = 0  # rows that went on to the checks: the non-blank ones, after splitting or collapsing
     refused: int = 0  # records refused before the checks: rows the CSV reader could not split, unsaved formulas
     refused_blank: int = 0  # records the CSV reader could not split that hold only blanks: skipped
+    folded: int = 0  # rows equal in every value to an earlier row of the file: merged into it, not rejected
 
 
 def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say: Progress,
@@ -330,6 +349,7 @@ def _load(con, feed: Feed, src: Source, params: dict, result: IngestResult, say:
             fault("ingest.careful")
             con.execute("begin transaction")
             inserted = _insert_checked_rows(con, feed, src, load_id)
+            _number_lines(con, src, load_id)
         else:
             # Blank rows fail the checks (every feed's key is required), so a clean file has none.
             inserted = loaded
@@ -380,7 +400,8 @@ def _account(src: Source, parsed: _Parsed, result: IngestResult, reshaped: str |
         )
     result.rows_read = records
     result.rows_skipped = unread + parsed.blank + parsed.refused_blank
-    extra = parsed.rows - (parsed.records - parsed.blank)  # rows made (split) or folded (collapsed) by the profile
+    result.rows_merged += parsed.folded
+    extra = parsed.rows + parsed.folded - (parsed.records - parsed.blank)  # rows made (split) or folded (collapsed) by the profile
     if reshaped == "split":
         result.rows_split = extra
     elif reshaped == "collapsed":
@@ -466,7 +487,7 @@ def _check_rows(con, feed: Feed, src: Source, params: dict, select: Callable[[st
         )
     _structural_rejects(con, src)
     if check_keys:
-        _reject_duplicates(con, feed)
+        parsed.folded = _reject_duplicates(con, feed)
     parsed.rows = int(scalar(con, "select count(*) from _chk"))
     parsed.refused, parsed.refused_blank = (int(v) for v in con.execute(
         "select count(*) filter (where kind = 'reject'), count(*) filter (where kind = 'blank') from _struct"
@@ -493,14 +514,36 @@ def _insert_checked_rows(con, feed: Feed, src: Source, load_id: int) -> int:
     # are not in _chk, so each checked row's number is shifted by those before it. Deleted blank rows leave
     # gaps in the rowids, which keeps the numbers right.
     con.execute(
-        f"""insert into rejects
+        f"""insert into rejects (load_id, row_number, column_name, reason, raw_row)
         select {load_id}, c.rowid - {base} + 1 + (select count(*) from _struct s where s.rows_before < c.rowid - {base} + 1),
                c._column, c._reason, c._raw
         from _chk c where c._reason is not null"""
     )
-    con.execute(f"insert into rejects select {load_id}, row_number, column_name, reason, raw_row from _struct "
-                "where kind = 'reject'")
+    con.execute(f"insert into rejects (load_id, row_number, column_name, reason, raw_row) select {load_id}, row_number, "
+                "column_name, reason, raw_row from _struct where kind = 'reject'")
     return int(inserted)
+
+
+def _header_repeats(con, load_id: int, limit: int = 10_000) -> list[str]:
+    """Where a rejected row of this load is the file's header again (most cells equal their column's name): the
+    mark of exports joined into one file. Lines as the user finds them ("line 10"), or record numbers."""
+    found = []
+    for row_number, line, raw in con.execute(
+        "select row_number, line, raw_row from rejects where load_id = ? order by row_number limit ?", [load_id, limit]
+    ).fetchall():
+        try:
+            cells = json.loads(raw) if raw else None
+        except ValueError:
+            continue
+        if not isinstance(cells, dict) or len(cells) < 2:
+            continue
+        same = sum(isinstance(v, str) and v.strip().lower() == _REPEAT.sub("", k).strip().lower() for k, v in cells.items())
+        if same * 2 > len(cells):
+            found.append(f"line {line}" if line else f"record {row_number}")
+    return found
+
+
+_REPEAT = re.compile(r"\s*\(\d+\)$")  # "Labels (2)": a repeated header name as source.py numbers it
 
 
 def _merge_duplicates(con, feed: Feed, load_id: int, order: str) -> int:
@@ -534,6 +577,12 @@ def _finish(con, feed: Feed, src: Source, result: IngestResult, had_rows: bool, 
             f"most rows were rejected ({result.rows_rejected:,} of {result.rows_read:,}): is this the right feed and "
             "profile, or are several exports joined in one file? `hitplan rejects --load "
             f"{load_id}` shows why"
+        )
+    if result.rows_rejected and (repeats := _header_repeats(con, load_id)):
+        result.warnings.append(
+            f"the header appears again as a row at {', '.join(repeats[:5])}{' ...' if len(repeats) > 5 else ''}: "
+            "several exports joined in one file? Load each export as its own file (the repeated header lines are "
+            "among the rejects)"
         )
     for col, n in result.unlinked.items():
         target = feed.column(col).link.split(".")[0]
@@ -585,13 +634,33 @@ def _structural_rejects(con, src: Source) -> None:
     con.execute("drop table _entries")
 
 
+def _number_lines(con, src: Source, load_id: int) -> None:
+    """Give this load's rejects the line where each record starts in the file (a sheet's row in a workbook)."""
+    rows = [int(r) for (r,) in con.execute("select distinct row_number from rejects where load_id = ?", [load_id]).fetchall()]
+    lines = src.start_lines(rows) if rows else {}
+    if lines:
+        con.execute("create or replace temp table _lines (row_number bigint, line bigint)")
+        con.executemany("insert into _lines values (?, ?)", list(lines.items()))
+        con.execute("update rejects set line = l.line from _lines l where rejects.load_id = ? "
+                    "and rejects.row_number = l.row_number", [load_id])
+        con.execute("drop table _lines")
+
+
 def _insert_reader_rejects(con, src: Source) -> None:
-    """The rows DuckDB's CSV reader could not split, from its rejects table, into _entries."""
-    blanks = "' ' || chr(9) || chr(10) || chr(13)"
-    # DuckDB counts the header as line 1, so a data row's number is its line minus one.
+    """The rows DuckDB's CSV reader could not split, from its rejects table, into _entries; a line of nothing but
+    delimiters, quotes and blanks (Tenable's UI export ends with ",,,,": too few fields) is an empty row, skipped."""
+    blanks = f"' \"' || chr(9) || chr(10) || chr(13) || {sql_string(src.delimiter or ',')}"
+    # DuckDB's line numbers count neither the lines above the header nor, always, those inside quoted values: the
+    # row's byte position, in the file DuckDB read, gives its record number by the record counter instead.
+    assert src.readable is not None
+    at = [int(n) for (n,) in con.execute(f"select distinct line_byte_position from {src.rejects_table}").fetchall()]
+    records = records_at_offsets(src.readable, src.delimiter or ",", src.skip, at)
+    con.execute("create or replace temp table _reader_lines (pos bigint, record bigint)")
+    if records:
+        con.executemany("insert into _reader_lines values (?, ?)", list(records.items()))
     con.execute(
         f"""insert into _entries
-        select line - 1 as row_number,
+        select coalesce((select record from _reader_lines l where l.pos = r.line_byte_position), line - 1) as row_number,
                column_name,
                CASE error_type
                  WHEN 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || '); check for a missing delimiter'
@@ -603,12 +672,14 @@ def _insert_reader_rejects(con, src: Source) -> None:
                END as reason,
                csv_line as raw_row,
                CASE WHEN trim(csv_line, {blanks}) = '' THEN 'blank' ELSE 'reject' END as kind
-        from (select distinct on (line) * from {src.rejects_table} order by line, column_idx)"""
+        from (select distinct on (line) * from {src.rejects_table} order by line, column_idx) r"""
     )
+    con.execute("drop table _reader_lines")
 
 
-def _reject_duplicates(con, feed: Feed) -> None:
-    """Reject every later row whose key repeats an earlier valid row's key in the same file."""
+def _reject_duplicates(con, feed: Feed) -> int:
+    """Fold every later row equal in every value to an earlier valid row (an exact repeat: nothing is lost), then
+    reject every later row whose key repeats an earlier valid row's key in the same file; the rows folded."""
     keys = ", ".join(quote_ident(k) for k in feed.key)
     # Grouping on one 64-bit hash is much faster than on the key's strings; collisions are settled below
     # by comparing the real key values of the few candidate rows.
@@ -619,8 +690,16 @@ def _reject_duplicates(con, feed: Feed) -> None:
         f"(select h from cand) group by {keys} having count(*) > 1"
     )
     if not scalar(con, "select count(*) from _dupkeys"):
-        return
+        return 0
     on = " and ".join(f"_chk.{quote_ident(k)} is not distinct from d.{quote_ident(k)}" for k in feed.key)
+    # Only rows sharing a repeated key can repeat a row whole: the window runs over those few.
+    every = ", ".join(f"_chk.{quote_ident(c.name)}" for c in feed.columns)
+    folded = int(scalar(
+        con,
+        f"delete from _chk where rowid in (select r from (select _chk.rowid as r, row_number() over "
+        f"(partition by {every} order by _chk.rowid) as n from _chk join _dupkeys d on {on} "
+        f"where _chk._reason is null) where n > 1)",
+    ) or 0)
     shown = " || ', ' || ".join(f"'{k}=' || coalesce(cast(_chk.{quote_ident(k)} as varchar), '')" for k in feed.key)
     struct = ", ".join(f"{quote_ident(c.name)} := _chk.{quote_ident(c.name)}" for c in feed.columns)
     con.execute(
@@ -631,6 +710,7 @@ def _reject_duplicates(con, feed: Feed) -> None:
             from _dupkeys d
             where {on} and _chk.rowid <> d.first_rowid and _chk._reason is null"""
     )
+    return folded
 
 
 def _unlinked(con, feed: Feed, load_id: int) -> tuple[dict[str, int], int]:

@@ -12,7 +12,9 @@ import duckdb
 from hitplan import config
 from hitplan.spreadsheet import spreadsheet_safe
 
-BASE_COLUMNS = ["load_id", "feed", "file_name", "row_number", "column_name", "reason"]
+# row_number: the record's number among the file's data records (1 = the first under the header); line: where the
+# record starts as the user finds it (a text file's physical line, an Excel sheet's row; empty for Parquet, JSON).
+BASE_COLUMNS = ["load_id", "feed", "file_name", "row_number", "line", "column_name", "reason"]
 
 
 def rejected_rows(
@@ -27,15 +29,16 @@ def rejected_rows(
         where.append("l.feed = ?")
         params.append(feed)
     sql = (
-        "select r.load_id, l.feed, l.file_name, r.row_number, r.column_name, r.reason, r.raw_row "
+        "select r.load_id, l.feed, l.file_name, r.row_number, r.line, r.column_name, r.reason, l.file_format, r.raw_row "
         "from rejects r join load_log l using (load_id)"
         + (" where " + " and ".join(where) if where else "")
         + " order by r.load_id, r.row_number"
         + (f" limit {int(limit)}" if limit else "")
     )
     out = []
-    for *base, raw in con.execute(sql, params).fetchall():
+    for *base, file_format, raw in con.execute(sql, params).fetchall():
         row = dict(zip(BASE_COLUMNS, base))
+        row["where"] = where_in_file(file_format, row["row_number"], row["line"])
         try:
             parsed = json.loads(raw) if raw else None
         except json.JSONDecodeError:
@@ -44,6 +47,13 @@ def rejected_rows(
         row["raw"] = parsed if isinstance(parsed, dict) else {"raw_line": raw}
         out.append(row)
     return out
+
+
+def where_in_file(file_format: str, row_number: int, line: int | None) -> str:
+    """Where a rejected record is in its file, in the words its viewer uses: "line 12", "sheet row 12", "record 3"."""
+    if line is not None:
+        return f"sheet row {line}" if file_format == "xlsx" else f"line {line}"
+    return f"record {row_number}"
 
 
 def write_rejects_csv(rows: list[dict], path: Path) -> None:
@@ -60,6 +70,6 @@ def write_rejects_csv(rows: list[dict], path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(BASE_COLUMNS + raw_cols)
         for r in rows:
-            values = [r[c] for c in BASE_COLUMNS] + [r["raw"].get(c) for c in raw_cols]
+            values = [r.get(c) for c in BASE_COLUMNS] + [r["raw"].get(c) for c in raw_cols]
             w.writerow([spreadsheet_safe(v) for v in values])
     config.restrict_mode(path, gid)  # a file that existed kept its mode when truncated

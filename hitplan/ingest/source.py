@@ -113,6 +113,15 @@ class Source:
                 self.unread_blank, self.blank_rows = count.empty or 0, count.empty_rows
         return self.unread_blank
 
+    def start_lines(self, rows: list[int]) -> dict[int, int]:
+        """{data record number: where the user finds it}: a text file's physical line (see record_start_lines), a
+        sheet's row (the header is row 1); none for Parquet and JSON, which have no lines to show."""
+        if self.format == "csv":
+            return record_start_lines(self.path, self.delimiter or ",", self.skip, rows)
+        if self.format == "xlsx":
+            return {r: r + 1 for r in rows}
+        return {}
+
     def record_count(self) -> int:
         """The data records of the file (InputError for a quote that never closes), waiting for the count if needed."""
         if self._counting is not None:
@@ -275,7 +284,8 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     delim, names, above, skip = find_header(path)
     if not names or not any(n.strip() for n in names):
         raise InputError("no header row found; the first line must name the columns", file=str(path))
-    names = _unique_names(path, names)
+    blank = [i for i, n in enumerate(names, start=1) if not n.strip()]
+    names = _unique_names(path, names, _blank_columns_with_data(con, path, delim, skip, len(names), blank))
     src = Source(path=path, format="csv", sha256="", columns=names, relation="", delimiter=delim, readable=path,
                  comments=above, skip=skip, unread_blank=None)
     # The count is needed only once DuckDB has read the file: it runs meanwhile, in a thread (numpy and file
@@ -288,13 +298,42 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     return src
 
 
-def _unique_names(path: Path, names: list[str]) -> list[str]:
-    """The header's names, with repeats (Jira writes Labels,Labels,Labels) numbered: Labels, Labels (2), ..."""
+def blank_header_name(position: int, has_data: bool | None = None) -> str:
+    """The name a header cell left blank gets (Tenable VM's UI export leaves columns 14 and 20 blank): its
+    position, and whether its column holds data. No profile or feed column has such a name, so the column is
+    never loaded, and the load's "columns not loaded" warning names it."""
+    state = "" if has_data is None else ", has data" if has_data else ", empty"
+    return f"(blank header: column {position}{state})"
+
+
+def _blank_columns_with_data(con: duckdb.DuckDBPyConnection, path: Path, delim: str, skip: int, width: int,
+                             blank: list[int]) -> set[int] | None:
+    """Which of the blank-header columns (1-based) hold a value in some record; None when the file cannot be read
+    this way (the load then reports the read error itself)."""
+    if not blank:
+        return set()
+    columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(1, width + 1))
+    counts = ", ".join(f"count(NULLIF(trim(c{i}), ''))" for i in blank)
+    try:
+        row = con.execute(
+            f"select {counts} from read_csv({sql_string(str(path))}, header = true, auto_detect = false, "
+            f"skip = {skip}, columns = {{{columns}}}, delim = {sql_string(delim)}, quote = '\"', escape = '\"', "
+            f"null_padding = true, ignore_errors = true, max_line_size = {MAX_LINE_BYTES})"
+        ).fetchall()[0]
+    except duckdb.Error:
+        return None
+    return {i for i, n in zip(blank, row) if n}
+
+
+def _unique_names(path: Path, names: list[str], blank_with_data: set[int] | None = None) -> list[str]:
+    """The header's names, with repeats (Jira writes Labels,Labels,Labels) numbered: Labels, Labels (2), ...; a
+    blank header cell is named by its position (blank_header_name): its column is read but never loaded."""
     seen: dict[str, int] = {}
     out = []
     for i, name in enumerate(names, start=1):
         if not name.strip():
-            raise InputError(f"header column {i} is blank; give every column a name", file=str(path))
+            out.append(blank_header_name(i, None if blank_with_data is None else i in blank_with_data))
+            continue
         key = name.strip().lower()
         seen[key] = seen.get(key, 0) + 1
         out.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
@@ -562,11 +601,21 @@ class _RecordCounter:
 
     FEW_SPANS = 4096  # below this many quoted spans in a chunk, a Python loop over them beats numpy
 
-    def __init__(self, delimiter: str, newline: int, *, count_empty: bool) -> None:
+    def __init__(self, delimiter: str, newline: int, *, count_empty: bool, starts_of: list[int] | None = None,
+                 records_at: list[int] | None = None) -> None:
         self.delim = ord(delimiter)
         self.newline = newline
         self.nl = bytes([newline])
         self.count_empty = count_empty
+        # Records (0 = the header) whose ending line break to locate: a record starts on the line after its
+        # predecessor's end. breaks_through maps each to the line breaks up to and including that end.
+        self.wanted = np.asarray(sorted(set(starts_of or ())), dtype=np.int64)
+        self.breaks_seen = 0  # line-break bytes fed so far, quoted ones included
+        self.breaks_through: dict[int, int] = {}
+        # File offsets whose record to find (DuckDB's rejects give a row's byte position; its line numbers are not
+        # physical lines): per offset, the record ends at or before it, which is the record's number (0 = header).
+        self.positions = np.asarray(sorted(set(records_at or ())), dtype=np.int64)
+        self.ends_upto = np.zeros(self.positions.size, dtype=np.int64)
         self.inside = False  # inside a quoted value at the end of the bytes seen so far
         self.prev = newline  # the byte before the next chunk (a record starts the file)
         self.prev_solid = newline  # the last byte seen that is not a blank (blanks may stand before an opening quote)
@@ -588,7 +637,7 @@ class _RecordCounter:
         was_inside = self.inside
         if toggles.size and self.bad_close is None:
             self._check_closes(chunk, a, toggles, offset)
-        if toggles.size < self.FEW_SPANS and not self.count_empty:
+        if toggles.size < self.FEW_SPANS and not self.count_empty and not self.wanted.size and not self.positions.size:
             self._feed_few_spans(chunk, a, offset, toggles.tolist())
         else:
             self._feed_numpy(a, offset, toggles)
@@ -656,10 +705,12 @@ class _RecordCounter:
 
     def _feed_numpy(self, a: np.ndarray, offset: int, toggles: np.ndarray) -> None:
         breaks = np.flatnonzero(a == self.newline)
+        at = None  # the index among ``breaks`` of each record end (None: every break ends a record)
         if toggles.size:
             flips = np.searchsorted(toggles, breaks)  # quote-state changes before each line break
             inside_at = (flips & 1).astype(bool) ^ self.inside
             ends = breaks[~inside_at]
+            at = np.flatnonzero(~inside_at)
             if self.first_multiline < 0 and inside_at.any():
                 k = int(flips[np.argmax(inside_at)])
                 self.first_multiline = offset + int(toggles[k - 1]) if k else self.open_at
@@ -670,6 +721,15 @@ class _RecordCounter:
         else:
             ends = breaks
         self._after_chunk(toggles.tolist(), offset)
+        if self.wanted.size and ends.size:
+            lo, hi = np.searchsorted(self.wanted, [self.ends, self.ends + ends.size])
+            for record in self.wanted[lo:hi].tolist():
+                i = record - self.ends
+                self.breaks_through[record] = self.breaks_seen + (i if at is None else int(at[i])) + 1
+        if self.positions.size and ends.size:
+            # A position may point at the line break before its row, or a byte into it: the break counts as before.
+            self.ends_upto += np.searchsorted(ends + offset, self.positions, side="right")
+        self.breaks_seen += int(breaks.size)
         if ends.size:
             if self.count_empty:
                 self._count_empty(a, ends, offset)
@@ -799,6 +859,21 @@ def count_text_records(path: Path, delimiter: str, skip: int, *, count_empty: bo
     counter = _RecordCounter(delimiter, _newline(path), count_empty=count_empty)
     size = _count_chunks(path, counter, skip, stop=stop)
     return counter.finish(path, size)
+
+
+def record_start_lines(path: Path, delimiter: str, skip: int, rows: list[int]) -> dict[int, int]:
+    """The physical line (1 = the file's first) on which each of the data records ``rows`` (1 = the first under the
+    header) starts: lines above the header and line breaks inside quoted values are counted, as an editor shows."""
+    counter = _RecordCounter(delimiter, _newline(path), count_empty=False, starts_of=[r - 1 for r in rows if r >= 1])
+    _count_chunks(path, counter, skip)
+    return {r: skip + counter.breaks_through[r - 1] + 1 for r in rows if r - 1 in counter.breaks_through}
+
+
+def records_at_offsets(path: Path, delimiter: str, skip: int, offsets: list[int]) -> dict[int, int]:
+    """{file offset: number of the data record (1 = the first under the header) starting there or holding it}."""
+    counter = _RecordCounter(delimiter, _newline(path), count_empty=False, records_at=offsets)
+    _count_chunks(path, counter, skip)
+    return dict(zip(counter.positions.tolist(), counter.ends_upto.tolist()))
 
 
 def _line_of(path: Path, offset: int) -> int:

@@ -85,8 +85,23 @@ def _literal(col: Column, value: object) -> str:
     return str(value)
 
 
-def problems(col: Column, raw: str, typed: str) -> list[tuple[str, str]]:
-    """The ways one column's value can be wrong, as (SQL condition, SQL message 'column: problem'), in order."""
+def _value_map_line(col: Column, raw: str, feed: str | None) -> str:
+    """SQL for the end of a message on a word the column does not take: the value-map line that would load it."""
+    if feed is None:
+        return "''"
+    cut = _visible_nul(f"CASE WHEN length({raw}) > 60 THEN left({raw}, 60) ELSE {raw} END")
+    word = f"replace({cut}, '\"', '\\\"')"  # the YAML line quotes the word: a quote inside it is escaped
+    value = "<one of these>" if col.values else f"<a whole number from {col.min} to {col.max}>"
+    lead = sql_string(f'; add it to a value map and pass --values FILE, e.g. under {feed}: {col.name}: the line  "')
+    return lead + " || " + word + " || " + sql_string('": ' + value)
+
+
+def problems(col: Column, raw: str, typed: str, *, feed: str | None = None,
+             layouts: str | None = None) -> list[tuple[str, str]]:
+    """The ways one column's value can be wrong, as (SQL condition, SQL message 'column: problem'), in order.
+
+    With ``feed``, a word the column does not take names the value-map line that would load it; ``layouts`` is
+    the date or time layouts the profile tried, listed when a value fits none."""
     name = col.name
     whens: list[tuple[str, str]] = []
     if col.required:
@@ -103,7 +118,8 @@ def problems(col: Column, raw: str, typed: str) -> list[tuple[str, str]]:
     if col.values:
         allowed = ", ".join(col.values)
         whens.append(
-            (f"{raw} IS NOT NULL AND NOT {_in_list(typed, col.values)}", f"{shown} || ' is not one of {allowed}'")
+            (f"{raw} IS NOT NULL AND NOT {_in_list(typed, col.values)}",
+             f"{shown} || ' is not one of {allowed}' || {_value_map_line(col, raw, feed)}")
         )
     elif col.type != "text" and not col.pii:
         if col.type == "timestamp":
@@ -111,7 +127,15 @@ def problems(col: Column, raw: str, typed: str) -> list[tuple[str, str]]:
                 (f"{raw} IS NOT NULL AND regexp_matches({raw}, '{OFFSET_RE}')",
                  f"{shown} || ' has a time-zone offset; give hospital local time without one'")
             )
-        whens.append((f"{raw} IS NOT NULL AND {typed} IS NULL", f"{shown} || ' is not {TYPE_WORDS[col.type]}'"))
+        words, tail = TYPE_WORDS[col.type], ""
+        if layouts and col.type in ("date", "timestamp"):
+            words = f"{'a date-time' if col.type == 'timestamp' else 'a date'} in the layouts tried: {layouts}"
+        elif layouts and col.type == "number":
+            words = f"a duration in the layouts tried: {layouts}"
+        elif col.type == "integer" and feed and col.min is not None and col.max is not None and col.max - col.min <= 10:
+            # A small scale (priority, impact, urgency): a tool's own word for a level is what a value map is for.
+            tail = f" || {_value_map_line(col, raw, feed)}"
+        whens.append((f"{raw} IS NOT NULL AND {typed} IS NULL", f"{shown} || {sql_string(f' is not {words}')}{tail}"))
     if col.type == "money":
         # The column holds cents: a third decimal would be rounded away silently. Only values with three or
         # more characters after the point are compared, so 12.3400 passes and 1234.56 costs two string scans.
@@ -153,6 +177,7 @@ def checked_select(
     pii_sources: set[str] = frozenset(),
     explode: tuple[str, str] | None = None,
     collapse: Callable[[dict[str, str]], tuple[str, str]] | None = None,
+    layouts: dict[str, str] | None = None,
 ) -> str:
     """A SELECT over ``relation`` giving every feed column typed, plus _reason, _column and _raw for bad rows.
 
@@ -162,7 +187,8 @@ def checked_select(
     (file column, separator) splits a list in one cell into one row per item; ``collapse(alias)`` gives
     (key SQL, order SQL) to keep only each key's first row (an event log's latest update). Bad rows get _reason (every
     problem), _column (the first column at fault) and _raw (the file's row as JSON); the messages are
-    only built for them.
+    only built for them. ``layouts`` ({column: the date or time layouts the profile tried}) words the message on
+    a value that fits none.
     """
     alias = {c: f"s{i}" for i, c in enumerate(source_columns)}
     raw_cols, typed_cols = [], []
@@ -177,7 +203,8 @@ def checked_select(
         r = f"r{i}"
         raw_cols.append(f"{text} AS {r}")
         typed_cols.append(f"{typed_sql(col, r)} AS {quote_ident(col.name)}")
-        col_probs.append((col.name, problems(col, r, quote_ident(col.name))))
+        col_probs.append((col.name, problems(col, r, quote_ident(col.name), feed=feed.name,
+                                             layouts=(layouts or {}).get(col.name))))
     # Row checks refer to typed values, so they sit beside the column checks, above the typed columns. A
     # check runs when the file has its column: a column the file lacks is NULL, so a comparison with it
     # never rejects, and coalesce(resolved_at, closed_at) uses whichever of the two the file has. It joins
