@@ -109,7 +109,7 @@ def test_availability_on_a_partial_month_uses_the_days_inside_the_period(con):
 
 def test_reopen_rate(con):
     df = support.reopen_rate(con, Q)
-    assert df.iloc[0].tolist() == [2, 1, 50.0]
+    assert df.iloc[0].tolist() == [2, 1, 50.0, 0]  # resolved_by_state_only: every ticket here has its time
 
 
 def test_incidents_per_1000_users_and_zero_usage(con):
@@ -166,6 +166,6 @@ def test_blank_outage_minutes_is_not_read_as_full_availability(tmp_path):
         df = support.availability_by_system_month(con, Q)
         assert df.empty and df.attrs["note"] == "incidents.outage_minutes is blank in every row of this export"
         st = support.area_status(con, Q)
-        assert st.drivers[0].status == "watch" and st.drivers[0].value is None
+        assert st.drivers[0].status == "no data" and st.drivers[0].value is None and "outage_minutes" in st.drivers[0].detail
     finally:
         con.close()

@@ -1,16 +1,17 @@
 """Technology implementation and support: incident volume and backlog, response times against SLA,
 availability, reopen rate, incidents per active user, adoption, top categories and noisiest systems.
 
-An incident belongs to the period it was opened in. It is done at ``coalesce(resolved_at, closed_at)``;
-a canceled ticket with neither is not in the backlog. Durations come from ``int_incidents`` (real elapsed
-time in the hospital's time zone).
+An incident belongs to the period it was opened in. Its lifecycle comes from ``int_incidents``: from its resolved
+and closed times where present, else from its state, so a resolved, closed or canceled ticket is never backlog.
+Resolution times carry their basis (timestamps, the tool's durations, the last update as an upper bound), which
+each KPI counts; elapsed times are real elapsed time in the hospital's time zone.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from hitplan.analysis import AreaStatus, Driver, grade
+from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
 from hitplan.kpi.runner import Results, area_functions
 from hitplan.periods import Period
@@ -25,32 +26,42 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
                 results: dict | None = None) -> AreaStatus:
     """Support's status: tier-1 availability, P1/P2 resolution SLA attainment and reopen rate."""
     kpi = Results(con, period, cfg, results)
-    drivers, notes = [], []
+    drivers = []
     av = kpi("availability_by_system_month")
     target = setting(cfg, AREA, "availability_target_pct")
-    if av.empty:
-        drivers.append(Driver("availability_by_system_month", "tier-1 system-months below target", None,
-                              f">= {target} %", "watch", av.attrs.get("note", "")))
+    measure = "tier-1 system-months below target"
+    if av.empty or not_measurable(av):
+        drivers.append(unmeasured("availability_by_system_month", measure, f"0 below {target} %",
+                                  not_measurable(av) or av.attrs.get("note", "")))
     else:
         t1 = av[av["criticality_tier"] == 1]
         below = t1[t1["below_target"]]
         detail = "; ".join(f"{r.system_id} {r.month:%Y-%m} {r.availability_pct:.3f} %" for r in below.itertuples())
-        drivers.append(Driver("availability_by_system_month", "tier-1 system-months below target", float(len(below)),
+        drivers.append(Driver("availability_by_system_month", measure, float(len(below)),
                               f"0 below {target} %", "off target" if len(below) else "on target", detail))
     m = kpi("mttr_by_priority")
     th = setting(cfg, AREA, "resolve_sla_met_pct")
     value = None
-    if not m.empty:
+    if not m.empty and not not_measurable(m):
+        # Weighted by the tickets whose outcome is known (met or missed), the percentage's own denominator: a
+        # ticket still inside its target, or whose resolution time is a bound that proves nothing, is neither.
         p12 = m[m["priority"] <= 2]
-        met = (p12["resolve_sla_met_pct"] / 100 * p12["incidents"]).sum()
-        value = 100.0 * met / p12["incidents"].sum() if p12["incidents"].sum() else None
-    else:
-        notes.append(m.attrs.get("note", ""))
-    drivers.append(Driver("mttr_by_priority", "P1/P2 resolved within SLA (%)", value, f">= {th['watch']} %",
-                          grade(value, th, higher_is_better=True)))
+        measured = p12["resolve_sla_measured"].sum()
+        met = (p12["resolve_sla_met_pct"].fillna(0) / 100 * p12["resolve_sla_measured"]).sum()
+        value = 100.0 * met / measured if measured else None
+    drivers.append(_graded("mttr_by_priority", "P1/P2 resolved within SLA (%)", value, th, m, higher_is_better=True,
+                           why="no P1/P2 incident with a known resolution outcome in the period"))
     r = kpi("reopen_rate")
     th = setting(cfg, AREA, "reopen_rate_pct")
-    value = None if r.empty else float(r["reopen_rate_pct"].iloc[0])
-    drivers.append(Driver("reopen_rate", "reopen rate (%)", value, f"<= {th['watch']} %",
-                          grade(value, th, higher_is_better=False)))
-    return AreaStatus(AREA, tuple(drivers), tuple(n for n in notes if n))
+    value = None if r.empty or not_measurable(r) else float(r["reopen_rate_pct"].iloc[0])
+    drivers.append(_graded("reopen_rate", "reopen rate (%)", value, th, r, higher_is_better=False,
+                           why="no resolved incident opened in the period"))
+    return AreaStatus(AREA, tuple(drivers))
+
+
+def _graded(kpi: str, measure: str, value: float | None, th: dict, df, *, higher_is_better: bool, why: str) -> Driver:
+    """A driver graded against its thresholds, or 'no data' with the reason the KPI gave (``why`` when it gave none)."""
+    target = f"{'>=' if higher_is_better else '<='} {th['watch']} %"
+    if value is None:
+        return unmeasured(kpi, measure, target, not_measurable(df) or df.attrs.get("note", "") or why)
+    return Driver(kpi, measure, value, target, grade(value, th, higher_is_better=higher_is_better))

@@ -631,6 +631,10 @@ class IncidentGenerator:
         # Drawn last, so the columns above stay as they were before these two existed.
         reassigned = np.where(canceled, 0, rng.poisson(np.where(p12, 0.6, 0.25)))
         made_sla = (resolve_min / 60) <= SLA_RESOLVE_H[pidx]
+        # The last update is the latest event that happened by the end (no draw: the columns above stay as they were).
+        updated = np.where(has_ack, np.maximum(opened, ack), opened)
+        updated = np.where(has_res, np.maximum(updated, resolved), updated)
+        updated = np.where(has_close, np.maximum(updated, closed), updated)
         sys_ids = self.org.system_ids + list(catalog.RETIRED_SYSTEM_IDS)
         sys_col = np.where(known, system, np.where(system <= -2, len(self.org.system_ids) + (-system - 2), 0))
         return {
@@ -655,6 +659,11 @@ class IncidentGenerator:
             "reopen_count": out.integers(reopen),
             "reassignment_count": out.integers(reassigned.astype(np.int64)),
             "made_sla": out.booleans(made_sla, has_res),
+            "updated_at": out.timestamps(updated),
+            # The demo's tickets carry their times: no tool-computed durations, as in most full exports.
+            "calendar_duration_hours": out.blank(n),
+            "business_duration_hours": out.blank(n),
+            "time_worked_hours": out.blank(n),
         }
 
     def _departments(self, cat: np.ndarray) -> np.ndarray:

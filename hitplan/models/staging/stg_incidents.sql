@@ -28,6 +28,10 @@ renamed as (
         cast(outage_minutes as double) as outage_minutes,
         cast(users_affected as integer) as users_affected,
         cast(reopen_count as integer) as reopen_count,
+        cast(updated_at as timestamp) as updated_at,
+        cast(calendar_duration_hours as double) as calendar_duration_hours,
+        cast(business_duration_hours as double) as business_duration_hours,
+        cast(time_worked_hours as double) as time_worked_hours,
         _load_id as load_id
     from source
 

@@ -31,6 +31,36 @@ def kpi_results(con: duckdb.DuckDBPyConnection, p: Period, cfg: dict) -> dict[st
     }
 
 
+def resolution_basis(sla: pd.DataFrame) -> str:
+    """A sentence saying how the resolution times of ``mttr_by_priority`` are known, when any is not from resolved
+    or closed times ("" when all are, or when the KPI has no basis columns)."""
+    if sla.empty or "resolved_incidents" not in sla:
+        return ""
+    n = {c: int(column_sum(sla, c)) for c in ("resolved_incidents", "resolved_by_timestamps", "resolved_by_duration",
+                                             "resolved_by_business_time", "resolved_by_last_update",
+                                             "resolved_time_unknown", "resolve_sla_not_measurable")}
+    if n["resolved_incidents"] == n["resolved_by_timestamps"]:
+        return ""
+    parts = []
+    if n["resolved_by_timestamps"]:
+        parts.append(f"{count(n['resolved_by_timestamps'])} from their resolved or closed times")
+    if n["resolved_by_duration"]:
+        parts.append(f"{count(n['resolved_by_duration'])} from the duration the service desk tool computed")
+    if n["resolved_by_business_time"]:
+        parts.append(f"{count(n['resolved_by_business_time'])} from business hours or time worked (lower bounds)")
+    if n["resolved_by_last_update"]:
+        parts.append(f"resolution times for {plural(n['resolved_by_last_update'], 'ticket')} are estimated from their "
+                     "last update (an upper bound)")
+    if n["resolved_time_unknown"]:
+        parts.append(f"{plural(n['resolved_time_unknown'], 'resolved ticket has', 'resolved tickets have')} "
+                     "no resolution time")
+    text = f"Of {plural(n['resolved_incidents'], 'resolved incident')}, " + "; ".join(parts)
+    if n["resolve_sla_not_measurable"]:
+        text += (f"; {plural(n['resolve_sla_not_measurable'], 'ticket')} whose bound proves neither a met nor a missed "
+                 "target are left out of the SLA figure")
+    return text + "."
+
+
 def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draft) -> None:
     """Findings, key numbers, figures and tables from the KPI ``results`` (``kpi_results``)."""
     vol = results["incident_volume_by_month"]
@@ -76,6 +106,8 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
             s.say(f"{pct(d.value)} of P1 and P2 incidents opened in {p.label} were resolved within their target time, "
                   f"against a floor of {th['watch']} %{extra}.", d.status)
             s.number("P1/P2 resolved within SLA", pct(d.value))
+        if basis := resolution_basis(sla):
+            s.say(basis)
         s.table(f"Response and resolution by priority, {p.label}", sla)
     if vol.empty:
         s.say(absent("Incident volume", p, vol, "incidents"))
@@ -83,8 +115,11 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
         opened, resolved = int(vol["opened"].sum()), int(vol["resolved"].sum())
         backlog = int(vol["backlog_at_month_end"].iloc[-1])
         old = int(column_sum(back, "open_over_30_days"))
+        unknown = int(column_sum(vol, "resolved_time_unknown"))
         s.say(f"{count(opened)} incidents were opened and {count(resolved)} resolved in {p.label}; {count(backlog)} "
-              f"were still open at its end, {count(old)} of them for more than 30 days.")
+              f"were still open at its end, {count(old)} of them for more than 30 days"
+              + (f"; {plural(unknown, 'ticket')} whose state says done but with no time to say when "
+                 f"{'is' if unknown == 1 else 'are'} not counted as open." if unknown else "."))
         s.number(f"Incidents opened, {p.label}", count(opened))
         s.number("Open at period end", count(backlog))
         long = long_frame(vol, "month", {"opened": "opened", "resolved": "resolved",

@@ -1,10 +1,11 @@
+-- Open at the period end: opened before it and not done by it (int_incidents.done_at). A ticket done at an
+-- unknown time (resolved, closed or canceled by its state, with no time to say when) is never backlog.
 with kpi_rows as (
-    select incident_number, priority, opened_at, incident_state,
+    select incident_number, priority, opened_at, incident_state, lifecycle,
         opened_at < cast($end as timestamp) - interval 30 day as over_30_days
     from int_incidents
     where opened_at < $end
-      and (coalesce(resolved_at, closed_at) is null or coalesce(resolved_at, closed_at) >= $end)
-      and not (coalesce(resolved_at, closed_at) is null and incident_state = 'canceled')
+      and (done_at >= $end or (done_at is null and not is_done))
 )
 select priority,
     count(*) as open_at_period_end,
