@@ -6,6 +6,8 @@ Conventions, used by every analysis function:
 - ``df.attrs["note"]``: set when the result is empty or partial because data is missing (an empty feed, a
   column blank in this export, nothing in the period); an analysis never fails on missing data and never
   invents a number.
+- ``df.attrs["not_measurable"]``: set (with the reason) when the result measures nothing because its inputs are
+  absent or blank in every row: missing is not zero, so a status from it is ``NO_DATA`` ("no data").
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ import pandas as pd
 from hitplan.models import attach_models
 from hitplan.periods import Period
 
-STATUSES = ("on target", "watch", "off target")
+NO_DATA = "no data"
+# Least to most severe. "no data" is no grade: a status computed from nothing (every input missing or blank) is
+# "no data", never "on target" and not "watch" either; it ranks below the graded statuses, so it never looks worse
+# (or better) than a measurement. GRADES are what a measured value can get.
+STATUSES = (NO_DATA, "on target", "watch", "off target")
+GRADES = STATUSES[1:]
 
 
 def missing(con: duckdb.DuckDBPyConnection, model: str, *columns: str, where: str | None = None,
@@ -80,10 +87,18 @@ def first(df: pd.DataFrame, column: str) -> float | None:
     return None if pd.isna(v) else float(v)
 
 
+def not_measurable(df: pd.DataFrame) -> str | None:
+    """Why a KPI result measures nothing (its inputs are absent or blank: ``attrs["not_measurable"]``, set by the
+    KPI runner), or None when it was measured (an empty result of present inputs is a measurement: nothing found)."""
+    reason = df.attrs.get("not_measurable")
+    return str(reason) if reason else None
+
+
 def grade(value: float | None, thresholds: dict[str, float], *, higher_is_better: bool) -> str:
-    """'on target', 'watch' or 'off target' for a value against {watch, off_target} thresholds."""
+    """'on target', 'watch' or 'off target' for a value against {watch, off_target} thresholds; 'no data' when
+    there is no value (nothing measured is not a grade)."""
     if value is None or pd.isna(value):
-        return "watch"  # nothing measured cannot be called on target
+        return NO_DATA
     if higher_is_better:
         if value < thresholds["off_target"]:
             return "off target"
@@ -115,24 +130,61 @@ class Driver:
                 "status": self.status, "detail": self.detail}
 
 
+def unmeasured(kpi: str, measure: str, target: str, reason: str) -> Driver:
+    """A driver that could not be measured: no value, status 'no data', the reason as its detail."""
+    return Driver(kpi, measure, None, target, NO_DATA, reason or "not measurable: its data is missing")
+
+
 @dataclass(frozen=True)
 class AreaStatus:
-    """An area's status (the worst of its drivers) and the two or three KPIs that drive it; a driver that could
-    not be measured (missing data) is 'watch', never 'on target'."""
+    """An area's status and the two or three KPIs that drive it. The status is the worst of the measured drivers;
+    an area none of whose drivers could be measured is 'no data' (the reason in ``reason``), and one only partly
+    measured is never 'on target' (its best is 'watch': what was not measured may be off)."""
 
     area: str
     drivers: tuple[Driver, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def measured(self) -> tuple[Driver, ...]:
+        """The drivers that have a grade (not 'no data')."""
+        return tuple(d for d in self.drivers if d.status != NO_DATA)
+
+    @property
     def status(self) -> str:
-        """The worst driver status ('watch' when the area has no drivers)."""
-        return max((d.status for d in self.drivers), key=STATUSES.index, default="watch")
+        """The worst measured driver's status; 'no data' when nothing was measured, 'watch' instead of 'on target'
+        when some driver was not measured."""
+        measured = self.measured
+        if not measured:
+            return NO_DATA
+        worst = max((d.status for d in measured), key=STATUSES.index)
+        return "watch" if worst == "on target" and len(measured) < len(self.drivers) else worst
+
+    @property
+    def reason(self) -> str:
+        """Why the area is 'no data' or only partly measured: each unmeasured driver with its reason ("" when
+        every driver was measured)."""
+        missing = [d for d in self.drivers if d.status == NO_DATA]
+        if not self.drivers:
+            return "no KPI of this area was assessed"
+        return "; ".join(dict.fromkeys(f"{d.measure}: not measurable ({d.detail})" if d.detail else
+                                       f"{d.measure}: not measurable" for d in missing))
+
+    @property
+    def lead(self) -> Driver | None:
+        """The driver behind the status: the worst measured one, or, when the status is owed to a driver that was
+        not measured ('no data', or 'watch' for an area only partly measured), the first unmeasured one."""
+        measured = self.measured
+        worst = max(measured, key=lambda d: STATUSES.index(d.status), default=None)
+        if worst is None or (worst.status == "on target" and len(measured) < len(self.drivers)):
+            return next((d for d in self.drivers if d.status == NO_DATA), None)
+        return worst
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready content."""
-        return {"area": self.area, "status": self.status, "drivers": [d.to_dict() for d in self.drivers],
-                "notes": list(self.notes)}
+        return {"area": self.area, "status": self.status, "reason": self.reason,
+                "drivers": [d.to_dict() for d in self.drivers], "notes": list(self.notes)}
 
 
-__all__ = ["STATUSES", "AreaStatus", "Driver", "empty", "first", "grade", "missing", "period_params", "run"]
+__all__ = ["GRADES", "NO_DATA", "STATUSES", "AreaStatus", "Driver", "empty", "first", "grade", "missing",
+           "not_measurable", "period_params", "run", "unmeasured"]

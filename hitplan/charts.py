@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from hitplan.analysis import STATUSES, AreaStatus, Driver
+from hitplan.analysis import NO_DATA, STATUSES, AreaStatus, Driver
 from hitplan.formatting import MISSING, count, is_missing, money, month_label, number, pct
 from hitplan.formatting import MONEY_UNITS as _MONEY_UNITS
 from hitplan.periods import fiscal_quarter_label as fiscal_quarter  # charts.fiscal_quarter, as before
@@ -49,6 +49,9 @@ STATUS_STYLE = {
               "tint": "#FCEFD4", "ink": "#7A4F00"},
     "off target": {"color": OKABE_ITO["vermillion"], "symbol": "x", "pattern": "x", "glyph": "✖",
                    "tint": "#F8E0D3", "ink": "#9C3700"},
+    # nothing measured: grey, never a colour that means good or bad
+    NO_DATA: {"color": GREY, "symbol": "circle-open", "pattern": "/", "glyph": "○", "tint": "#EBEBEB",
+              "ink": "#4D4D4D"},
 }
 NO_STATUS = {"color": GREY, "symbol": "circle-open", "pattern": "", "glyph": "○", "tint": "#F0F0F0", "ink": INK}
 LINE_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
@@ -198,19 +201,41 @@ def _range_text(s: pd.Series) -> str:
 
 # ---------------------------------------------------------------- builders
 
+def _monthly_gaps(g: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """A group's rows with a blank ``y`` row for each month missing between its first and last month, when ``x``
+    holds month starts: a month with no measurement breaks the line instead of being bridged."""
+    xs = pd.to_datetime(g[x], errors="coerce")
+    if xs.isna().any() or not (xs.dt.day == 1).all() or len(xs) < 2:
+        return g
+    months = pd.date_range(xs.min(), xs.max(), freq="MS")
+    if len(months) == xs.nunique():
+        return g
+    have = set(xs)
+    filler = pd.DataFrame({x: [m if isinstance(g[x].iloc[0], pd.Timestamp) or _is_dt64(g[x]) else m.date()
+                               for m in months if m not in have]})
+    filler[y] = np.nan
+    return pd.concat([g, filler], ignore_index=True).sort_values(x, key=lambda s: pd.to_datetime(s))
+
+
+def _is_dt64(s: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(s)
+
+
 def trend(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str = "", color: str | None = None,
           target: float | None = None, target_label: str | None = None, y_title: str | None = None) -> go.Figure:
     """Line(s) of ``y`` over ``x`` (one per ``color`` group, each with its own dash and marker) and an optional
-    dashed target line."""
-    if _empty(df, x, y):
+    dashed target line. A blank ``y`` (a month with no measurement, or a month missing inside a monthly series) is
+    a gap in the line, never 0 and never bridged."""
+    if _empty(df, x, y) or df[y].isna().all():
         return no_data(title, _note(df), "trend chart")
     data = df.sort_values(x)
     groups = list(data.groupby(color, sort=False)) if color else [(None, data)]
     fig = _figure(title, "", _source(df))
     for k, (name, g) in enumerate(groups):
+        g = _monthly_gaps(g, x, y) if _is_time(g[x]) else g
         fig.add_trace(go.Scatter(
             x=g[x], y=g[y], name=str(name) if name is not None else _pretty(y), mode="lines+markers",
-            line=dict(width=2.5, dash=LINE_DASHES[k % len(LINE_DASHES)]),
+            connectgaps=False, line=dict(width=2.5, dash=LINE_DASHES[k % len(LINE_DASHES)]),
             marker=dict(size=7, symbol=LINE_SYMBOLS[k % len(LINE_SYMBOLS)]),
             hovertemplate=f"%{{x}}<br>{_hover_value(unit)}" + _EXTRA[name is not None]))
     fig.update_layout(showlegend=color is not None)
@@ -223,7 +248,8 @@ def trend(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str = "", color
         fig.update_xaxes(type="category", title=dict(text=_pretty(x)))
     if target is not None:
         _target_line(fig, target, target_label or "", horizontal=True, unit=unit)
-    last = data.groupby(color, sort=False)[y].last() if color else pd.Series({_pretty(y): data[y].iloc[-1]})
+    measured = data.dropna(subset=[y])  # "latest" is the latest measurement, not a gap
+    last = measured.groupby(color, sort=False)[y].last() if color else pd.Series({_pretty(y): measured[y].iloc[-1]})
     latest = "; ".join(f"{k} {number(v, unit)}" for k, v in last.items())
     tgt = f" against a target of {number(target, unit)}" if target is not None else ""
     fig.layout.meta["alt"] = (f"Line chart of {_pretty(y).lower()} {_range_text(data[x])}"
@@ -328,29 +354,44 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, *, title: str, un
 
 def driver_text(d: Driver, *, with_target: bool = True) -> str:
     """A driving KPI as one readable phrase: "reopen rate (%): 4.2% (target <= 5 %)"."""
-    if d.value is None or is_missing(d.value):
-        value = "not measured"
-    elif "%" in d.measure:
+    measure = re.sub(r"\s*\(%\)", "", d.measure)
+    if d.status == NO_DATA or d.value is None or is_missing(d.value):
+        reason = f" ({d.detail})" if d.detail and d.status == NO_DATA else ""
+        return f"{measure}: no data{reason}" + (f" (target {d.target})" if with_target and d.target and not reason
+                                                else "")
+    if "%" in d.measure:
         value = pct(d.value)
     elif float(d.value) == int(d.value):
         value = count(d.value)
     else:
         value = f"{float(d.value):,.2f}"
-    measure = re.sub(r"\s*\(%\)", "", d.measure)
     return f"{measure}: {value}" + (f" (target {d.target})" if with_target and d.target else "")
 
 
 def _worst_driver(s: AreaStatus) -> Driver | None:
-    return max(s.drivers, key=lambda d: STATUSES.index(d.status), default=None)
+    return s.lead
+
+
+def scorecard_title(statuses: Sequence[AreaStatus]) -> str:
+    """The scorecard's headline: "2 of 9 areas off target, 1 to watch, 3 with no data", or "All 9 areas on
+    target" only when every area is measured and on target."""
+    counts = {s: sum(a.status == s for a in statuses) for s in STATUSES}
+    n = len(statuses)
+    if counts["on target"] == n:
+        return f"All {n} areas on target"
+    if counts[NO_DATA] == n:
+        return f"No data for any of the {n} areas"
+    parts = [f"{counts['off target']} of {n} areas off target", f"{counts['watch']} to watch"]
+    if counts[NO_DATA]:
+        parts.append(f"{counts[NO_DATA]} with no data")
+    return ", ".join(parts)
 
 
 def scorecard(statuses: Sequence[AreaStatus], *, title: str | None = None) -> go.Figure:
     """The areas' statuses as a table: area, status (tinted cell, symbol and word) and the KPI driving it."""
     if not statuses:
         return no_data(title or "Scorecard", "no areas were assessed", "scorecard")
-    counts = {s: sum(a.status == s for a in statuses) for s in STATUSES}
-    title = title or (f"{counts['off target']} of {len(statuses)} areas off target, {counts['watch']} to watch"
-                      if counts["off target"] or counts["watch"] else f"All {len(statuses)} areas on target")
+    title = title or scorecard_title(statuses)
     areas, words, drivers, tints, inks = [], [], [], [], []
     for a in statuses:
         st = _status_of(a.status)

@@ -38,7 +38,8 @@ HOW_TO_READ = """Each finding below is a sentence computed from the store for th
 or benchmark it is judged against. Targets come from `hitplan/kpi/config.yaml`, where each one cites its
 source; change them in a settings file passed as `settings` (`hitplan settings show` lists every figure and its
 source), not in this notebook. The status is the worst of the measures that drive it: **on target**, **watch**
-(close to the limit, or not measurable because data is missing) or **off target**. Below the findings are the key numbers, the charts and the detail tables,
+(close to the limit, or only partly measurable because some data is missing) or **off target**; **no data** (grey)
+when none of them can be measured, with the reason. Below the findings are the key numbers, the charts and the detail tables,
 and the sources each number comes from."""
 
 AREAS = [

@@ -95,7 +95,7 @@ def test_report_kernels_do_not_import_nbformat():
 def test_statuses_differ_by_more_than_colour():
     styles = list(C.STATUS_STYLE.values())
     for key in ("color", "symbol", "glyph", "pattern"):
-        assert len({s[key] for s in styles}) == 3, key
+        assert len({s[key] for s in styles}) == 4, key  # on target, watch, off target and no data
     assert C.status_text("watch") == "▲ watch"
 
 
@@ -168,11 +168,11 @@ def test_scorecard_symbols_words_and_driver():
     table = fig.data[0]
     area, status, driver = table.cells.values
     assert "Technology support" in area[0]
-    assert list(status) == ["<b>● on target</b>", "<b>✖ off target</b>", "<b>▲ watch</b>"]
+    assert list(status) == ["<b>● on target</b>", "<b>✖ off target</b>", "<b>○ no data</b>"]  # nothing assessed
     assert driver[0] == "reopen rate: 4.2% (target <= 5 %)"
     assert driver[1] == "KEV past due: 3 (target 0)"  # the worst driver is shown
     assert driver[2] == "no KPI measured"
-    assert fig.layout.title.text == "1 of 3 areas off target, 1 to watch"
+    assert fig.layout.title.text == "1 of 3 areas off target, 0 to watch, 1 with no data"
     assert "Cybersecurity and data protection off target" in _alt(fig)
 
 

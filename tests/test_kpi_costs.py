@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from hitplan.kpi import costs, load_config, runner, strategy
@@ -40,8 +41,10 @@ def con(tmp_path):
 
 def test_budget_vs_actual_by_month_includes_a_month_with_no_costs(con):
     df = costs.budget_vs_actual_by_pool_month(con, Q1)
-    assert df[["cost_pool", "budget_usd", "actual_usd"]].values.tolist() == [
-        ["cloud", 300.0, 330.0], ["cloud", 100.0, 0.0], ["software", 200.0, 180.0]]
+    rows = df[["cost_pool", "budget_usd", "actual_usd"]].values.tolist()
+    # the month has no ledger line at all: its actual is not measured (blank, a gap in the chart), not 0
+    assert rows[0] == ["cloud", 300.0, 330.0] and rows[2] == ["software", 200.0, 180.0]
+    assert rows[1][:2] == ["cloud", 100.0] and pd.isna(rows[1][2])
 
 
 def test_budget_vs_actual_by_pool(con):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from hitplan.analysis import AreaStatus, Driver, grade
+from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
 from hitplan.kpi.runner import Results, area_functions
 from hitplan.periods import Period
@@ -30,20 +30,31 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     drivers = []
     ev = kpi("control_evidence_freshness")
     th = setting(cfg, AREA, "stale_required_controls")
-    stale = ev[ev["stale"] & (ev["framework"] == HIPAA)] if not ev.empty else ev
-    drivers.append(Driver("control_evidence_freshness", "HIPAA controls with stale evidence", float(len(stale)), "0",
-                          grade(float(len(stale)), th, higher_is_better=False),
-                          ", ".join(stale["control_id"]) if not stale.empty else ev.attrs.get("note", "")))
+    hipaa = ev[ev["framework"] == HIPAA] if not ev.empty else ev
+    if hipaa.empty:  # no HIPAA control in the store: 0 stale would be a count of nothing
+        drivers.append(unmeasured("control_evidence_freshness", "HIPAA controls with stale evidence", "0",
+                                  not_measurable(ev) or ev.attrs.get("note") or f"no {HIPAA} controls in the store"))
+    else:
+        stale = hipaa[hipaa["stale"]]
+        drivers.append(Driver("control_evidence_freshness", "HIPAA controls with stale evidence", float(len(stale)),
+                              "0", grade(float(len(stale)), th, higher_is_better=False), ", ".join(stale["control_id"])))
     f = kpi("open_audit_findings_by_age")
     th = setting(cfg, AREA, "open_findings_past_due")
-    past = float(f["past_due"].sum()) if not f.empty else 0.0
-    drivers.append(Driver("open_audit_findings_by_age", "audit findings past due", past, "0",
-                          grade(past, th, higher_is_better=False)))
+    if why := not_measurable(f):
+        drivers.append(unmeasured("open_audit_findings_by_age", "audit findings past due", "0", why))
+    else:  # findings loaded and none open at the period end: a measured 0
+        past = float(f["past_due"].sum()) if not f.empty else 0.0
+        drivers.append(Driver("open_audit_findings_by_age", "audit findings past due", past, "0",
+                              grade(past, th, higher_is_better=False)))
     cov = kpi("hipaa_coverage")
     req = cov[cov["requirement"] == "required"] if not cov.empty else cov
-    value = None
-    if not req.empty:
-        value = 100.0 * req["implemented"].sum() / max(1, req["controls"].sum() - req["not_applicable"].sum())
-    drivers.append(Driver("hipaa_coverage", "HIPAA required specifications implemented (%)", value, "100 %",
-                          "on target" if value == 100.0 else "watch"))
+    applicable = float(req["controls"].sum() - req["not_applicable"].sum()) if not req.empty else 0.0
+    if applicable <= 0:
+        drivers.append(unmeasured("hipaa_coverage", "HIPAA required specifications implemented (%)", "100 %",
+                                  not_measurable(cov) or cov.attrs.get("note")
+                                  or "no applicable HIPAA required specification among the controls"))
+    else:
+        value = 100.0 * float(req["implemented"].sum()) / applicable
+        drivers.append(Driver("hipaa_coverage", "HIPAA required specifications implemented (%)", value, "100 %",
+                              "on target" if value == 100.0 else "watch"))
     return AreaStatus(AREA, tuple(drivers))

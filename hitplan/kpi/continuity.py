@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from hitplan.analysis import AreaStatus, Driver, grade
+from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
 from hitplan.kpi.runner import Results, area_functions
 from hitplan.periods import Period
@@ -23,20 +23,32 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     kpi = Results(con, period, cfg, results)
     drivers = []
     res = kpi("dr_test_results")
-    severe = res[res["severity"] == "severe miss"] if not res.empty else res
     k = setting(cfg, AREA, "rto_severe_multiple")
-    drivers.append(Driver("dr_test_results", f"DR tests at >= {k}x their RTO/RPO", float(len(severe)), "0",
-                          "off target" if len(severe) else "on target",
-                          ", ".join(f"{r.test_id} ({r.system_id})" for r in severe.itertuples())))
+    measure = f"DR tests at >= {k}x their RTO/RPO"
+    if res.empty:  # no DR test held in the period: no test missed, but none was measured either
+        drivers.append(unmeasured("dr_test_results", measure, "0", not_measurable(res) or res.attrs.get("note", "")))
+    else:
+        severe = res[res["severity"] == "severe miss"]
+        drivers.append(Driver("dr_test_results", measure, float(len(severe)), "0",
+                              "off target" if len(severe) else "on target",
+                              ", ".join(f"{r.test_id} ({r.system_id})" for r in severe.itertuples())))
     cov = kpi("dr_test_coverage_by_tier")
     th = setting(cfg, AREA, "dr_coverage_pct")
     crit = cov[cov["criticality_tier"].isin(["1", "2"])] if not cov.empty else cov
     value = 100.0 * crit["tested_systems"].sum() / crit["systems"].sum() if not crit.empty and crit["systems"].sum() else None
-    drivers.append(Driver("dr_test_coverage_by_tier", "tier-1/2 systems DR-tested in 12 months (%)", value,
-                          f">= {th['watch']} %", grade(value, th, higher_is_better=True)))
+    measure, target = "tier-1/2 systems DR-tested in 12 months (%)", f">= {th['watch']} %"
+    if value is None:
+        drivers.append(unmeasured("dr_test_coverage_by_tier", measure, target, not_measurable(cov)
+                                  or "no tier-1 or tier-2 system in the inventory (criticality tiers blank)"))
+    else:
+        drivers.append(Driver("dr_test_coverage_by_tier", measure, value, target, grade(value, th, higher_is_better=True)))
     bk = kpi("backup_success_by_tier")
     th = setting(cfg, AREA, "backup_success_pct")
-    value = 100.0 * (1 - bk["failed_jobs"].sum() / bk["jobs"].sum()) if not bk.empty else None
-    drivers.append(Driver("backup_success_by_tier", "backup success (%)", value, f">= {th['watch']} %",
-                          grade(value, th, higher_is_better=True)))
+    value = 100.0 * (1 - bk["failed_jobs"].sum() / bk["jobs"].sum()) if not bk.empty and bk["jobs"].sum() else None
+    if value is None:
+        drivers.append(unmeasured("backup_success_by_tier", "backup success (%)", f">= {th['watch']} %",
+                                  not_measurable(bk) or bk.attrs.get("note", "")))
+    else:
+        drivers.append(Driver("backup_success_by_tier", "backup success (%)", value, f">= {th['watch']} %",
+                              grade(value, th, higher_is_better=True)))
     return AreaStatus(AREA, tuple(drivers))

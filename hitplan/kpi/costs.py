@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from hitplan.analysis import AreaStatus, Driver, grade
+from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
 from hitplan.kpi.runner import Results, area_functions
 from hitplan.periods import Period
@@ -28,8 +28,8 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     pools = kpi("budget_vs_actual_by_pool")
     th = setting(cfg, AREA, "actual_to_budget")
     if pools.empty or pools["actual_to_budget"].isna().all():
-        drivers.append(Driver("budget_vs_actual_by_pool", "highest pool actual/budget", None,
-                              f"<= {th['watch']}", "watch", pools.attrs.get("note", "")))
+        drivers.append(unmeasured("budget_vs_actual_by_pool", "highest pool actual/budget", f"<= {th['watch']}",
+                                  not_measurable(pools) or pools.attrs.get("note") or "no pool has a budget"))
     else:
         top = pools.dropna(subset=["actual_to_budget"]).iloc[0]
         over = pools[pools["actual_to_budget"] > th["off_target"]]
@@ -38,14 +38,17 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
                               ", ".join(over["cost_pool"]) or str(top["cost_pool"])))
     dup = kpi("duplicate_postings")
     th = setting(cfg, AREA, "duplicate_postings")
-    groups = 0 if dup.empty else int(dup.groupby(["vendor_id", "invoice_number", "amount_usd"]).ngroups)
-    drivers.append(Driver("duplicate_postings", "duplicated invoices", float(groups), "0",
-                          grade(float(groups), th, higher_is_better=False),
-                          ", ".join(dup["entry_id"]) if not dup.empty else ""))
+    if why := not_measurable(dup):
+        drivers.append(unmeasured("duplicate_postings", "duplicated invoices", "0", why))
+    else:
+        groups = 0 if dup.empty else int(dup.groupby(["vendor_id", "invoice_number", "amount_usd"]).ngroups)
+        drivers.append(Driver("duplicate_postings", "duplicated invoices", float(groups), "0",
+                              grade(float(groups), th, higher_is_better=False),
+                              ", ".join(dup["entry_id"]) if not dup.empty else ""))
     share = kpi("it_opex_share")
-    if share.empty:
-        drivers.append(Driver("it_opex_share", "IT opex as % of hospital opex", None, "benchmark range", "watch",
-                              share.attrs.get("note", "")))
+    if share.empty or share["it_opex_share_pct"].isna().all():
+        drivers.append(unmeasured("it_opex_share", "IT opex as % of hospital opex", "benchmark range",
+                                  not_measurable(share) or share.attrs.get("note", "")))
     else:
         r = share.iloc[0]
         drivers.append(Driver("it_opex_share", "IT opex as % of hospital opex", float(r["it_opex_share_pct"]),

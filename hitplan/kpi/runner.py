@@ -313,7 +313,9 @@ def run_kpi(con: duckdb.DuckDBPyConnection, name: str, period: Period, *, cfg: d
     d = definition(name)
     values = parameters(d, period, cfg, params)
     if note := _missing_note(con, d, values):  # missing() and _execute() attach the models
-        return _with_note(empty(list(d.columns), note, d.source), d)
+        df = empty(list(d.columns), note, d.source)
+        df.attrs["not_measurable"] = note  # missing is not zero: hitplan.analysis.not_measurable reads it
+        return _with_note(df, d)
     df = _execute(con, d.sql, values)
     df.attrs["source"] = d.source
     if df.empty:
@@ -343,7 +345,7 @@ def kpi_rows(con: duckdb.DuckDBPyConnection, name: str, period: Period, *, cfg: 
     values = parameters(d, period, cfg, params)
     if note := _missing_note(con, d, values):  # missing() and _execute() attach the models
         df = pd.DataFrame()
-        df.attrs.update(source=d.source, note=note)
+        df.attrs.update(source=d.source, note=note, not_measurable=note)
         return df
     df = _execute(con, rows_sql(name), values)
     df.attrs["source"] = d.source

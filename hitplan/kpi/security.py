@@ -10,8 +10,9 @@ from __future__ import annotations
 
 
 import duckdb
+import pandas as pd
 
-from hitplan.analysis import AreaStatus, Driver, grade
+from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
 from hitplan.kpi.runner import Results, area_functions
 from hitplan.periods import Period
@@ -29,9 +30,9 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     drivers = []
     kev = kpi("kev_exposure")
     th = setting(cfg, AREA, "kev_past_due_findings")
-    if kev.empty and "no open findings" not in kev.attrs.get("note", ""):
-        drivers.append(Driver("kev_exposure", "open KEV findings past due", None, "0", "watch", kev.attrs["note"]))
-    else:
+    if why := not_measurable(kev):
+        drivers.append(unmeasured("kev_exposure", "open KEV findings past due", "0", why))
+    else:  # the catalog and the findings are loaded: no KEV finding open is a measured 0
         past = kev[kev["past_due"]] if not kev.empty else kev
         detail = "; ".join(f"{r.host} {r.cve}" for r in past.itertuples())
         drivers.append(Driver("kev_exposure", "open KEV findings past due", float(len(past)), "0",
@@ -39,12 +40,22 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     rem = kpi("remediation_time_by_severity")
     th = setting(cfg, AREA, "critical_within_policy_pct")
     crit = rem[rem["severity"] == "critical"] if not rem.empty else rem
-    value = None if crit.empty else float(crit["within_policy_pct"].iloc[0])
-    drivers.append(Driver("remediation_time_by_severity", "critical findings fixed within policy (%)", value,
-                          f">= {th['watch']} %", grade(value, th, higher_is_better=True)))
+    value = None if crit.empty else crit["within_policy_pct"].iloc[0]
+    measure, target = "critical findings fixed within policy (%)", f">= {th['watch']} %"
+    if value is None or pd.isna(value):
+        drivers.append(unmeasured("remediation_time_by_severity", measure, target,
+                                  not_measurable(rem) or "no critical finding fixed in the period"))
+    else:
+        drivers.append(Driver("remediation_time_by_severity", measure, float(value), target,
+                              grade(float(value), th, higher_is_better=True)))
     ph = kpi("phishing_rates_by_month")
     th = setting(cfg, AREA, "phishing_click_rate_pct")
-    value = None if ph.empty else float(ph["click_rate_pct"].iloc[-1])
-    drivers.append(Driver("phishing_rates_by_month", "latest phishing click rate (%)", value,
-                          f"<= {th['watch']} %", grade(value, th, higher_is_better=False)))
+    rates = ph["click_rate_pct"].dropna() if not ph.empty else pd.Series(dtype=float)
+    measure, target = "latest phishing click rate (%)", f"<= {th['watch']} %"
+    if rates.empty:
+        drivers.append(unmeasured("phishing_rates_by_month", measure, target, not_measurable(ph)
+                                  or ph.attrs.get("note") or "no click results in the phishing campaigns"))
+    else:  # the latest month that has click results
+        drivers.append(Driver("phishing_rates_by_month", measure, float(rates.iloc[-1]), target,
+                              grade(float(rates.iloc[-1]), th, higher_is_better=False)))
     return AreaStatus(AREA, tuple(drivers))

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from hitplan.errors import UsageError
-from hitplan.analysis import AreaStatus, Driver, grade
+from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
 from hitplan.kpi.runner import Results, area_functions
 from hitplan.periods import Period
@@ -35,12 +35,21 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     """Training's status: departments with an EHR training gap, and overall completion of assignments due."""
     kpi = Results(con, period, cfg, results)
     gap = kpi("departments_with_training_gap")
-    drivers = [Driver("departments_with_training_gap", "departments with low EHR completion and high how-to rate",
-                      float(len(gap)), "0", "off target" if len(gap) else "on target",
-                      ", ".join(gap["department"]) if not gap.empty else gap.attrs.get("note", ""))]
+    measure = "departments with low EHR completion and high how-to rate"
+    if why := not_measurable(gap):
+        drivers = [unmeasured("departments_with_training_gap", measure, "0", why)]
+    else:
+        drivers = [Driver("departments_with_training_gap", measure, float(len(gap)), "0",
+                          "off target" if len(gap) else "on target",
+                          ", ".join(gap["department"]) if not gap.empty else gap.attrs.get("note", ""))]
     c = kpi("completion_by_department")
     th = setting(cfg, AREA, "ehr_completion_pct")
-    value = 100.0 * c["completed"].sum() / c["assignments"].sum() if not c.empty else None
-    drivers.append(Driver("completion_by_department", "assignments completed (%)", value, f">= {th['watch']} %",
-                          grade(value, th, higher_is_better=True)))
+    value = 100.0 * c["completed"].sum() / c["assignments"].sum() if not c.empty and c["assignments"].sum() else None
+    measure, target = "assignments completed (%)", f">= {th['watch']} %"
+    if value is None:
+        drivers.append(unmeasured("completion_by_department", measure, target,
+                                  not_measurable(c) or c.attrs.get("note", "")))
+    else:
+        drivers.append(Driver("completion_by_department", measure, value, target,
+                              grade(value, th, higher_is_better=True)))
     return AreaStatus(AREA, tuple(drivers))

@@ -13,7 +13,7 @@ import pandas as pd
 from hitplan import charts
 from hitplan.charts import count
 from hitplan.kpi import AREAS
-from hitplan.analysis import STATUSES
+from hitplan.analysis import GRADES, NO_DATA, STATUSES
 from hitplan.periods import Period
 from hitplan.prioritize.run import Prioritization
 from hitplan.report.areas import area_section
@@ -53,10 +53,11 @@ def board_pack(con: duckdb.DuckDBPyConnection, period: Period, settings: Setting
     counts = {st: sum(a.status == st for a in areas) for st in STATUSES}
     who = hospital or "The hospital"
     off = [a.title.lower() for a in areas if a.status == "off target"]
+    nodata = [a.title.lower() for a in areas if a.status == NO_DATA]  # never counted as on target
     score.say(f"In {period.label}, {counts['off target']} of {who}'s nine IT areas were off target"
               + (f" ({names(off, 9)})" if off else "") + f", {counts['watch']} to watch and {counts['on target']} on "
-              "target.")
-    for st in STATUSES:
+              "target" + (f"; {names(nodata, 9)} had no data to measure" if nodata else "") + ".")
+    for st in (*GRADES, NO_DATA):
         score.number(st.capitalize(), count(counts[st]))
     score.figure(charts.scorecard(statuses))
     sc_table = pd.DataFrame([{"area": a.title, "status": a.status, "headline": a.findings[0] if a.findings else ""}

@@ -25,8 +25,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from hitplan import __version__
-from hitplan.analysis import STATUSES, AreaStatus
-from hitplan.charts import STATUS_STYLE, driver_text, money, status_text
+from hitplan.analysis import AreaStatus
+from hitplan.charts import STATUS_STYLE, driver_text, money, scorecard_title, status_text
 from hitplan.report.board import BoardPack
 from hitplan.report.context import Context
 from hitplan.report.disclosure import BoardDisclosure, disclosures, figure_texts
@@ -331,15 +331,10 @@ def _title_slide(d: _Deck, hospital: str, period_label: str, as_of: dt.date | st
 
 
 def _scorecard_slide(d: _Deck, statuses: Sequence[AreaStatus], titles: Mapping[str, str]) -> None:
-    counts = {s: sum(a.status == s for a in statuses) for s in STATUSES}
-    if counts["off target"] or counts["watch"]:
-        title = f"{counts['off target']} of {len(statuses)} areas off target, {counts['watch']} to watch"
-    else:
-        title = f"All {len(statuses)} areas on target"
-    s = d.slide(title)
+    s = d.slide(scorecard_title(statuses))
     rows, fills, inks = [], [], []
     for a in statuses:
-        worst = max(a.drivers, key=lambda x: STATUSES.index(x.status), default=None)
+        worst = a.lead  # the driver behind the status (for "no data": an unmeasured one, with its reason)
         st = STATUS_STYLE.get(a.status)
         rows.append([titles.get(a.area, a.area), status_text(a.status),
                      driver_text(worst) if worst else "no KPI measured"])
@@ -445,7 +440,8 @@ def _sources_slide(d: _Deck, sections: Sequence[Any]) -> None:
     s = d.slide("Sources and method")
     method = [
         "Each area's status is the worst of its driving KPIs against thresholds set in hitplan's KPI configuration "
-        "(hitplan/kpi/config.yaml, each with its source); a KPI that cannot be measured counts as 'watch'.",
+        "(hitplan/kpi/config.yaml, each with its source); a KPI whose data is missing is not measured: an area "
+        "with none measured shows 'no data' (grey), one only partly measured is at best 'watch'.",
         "Initiatives are scored on weighted criteria from the store's evidence; the portfolio is the exact best "
         "choice within each fiscal year's capex, opex and staff-hour budgets.",
         "Personal identifiers are pseudonymized when data is loaded; these slides show no host names, network "

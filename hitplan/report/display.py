@@ -7,7 +7,9 @@ import datetime as dt
 
 import pandas as pd
 
+from hitplan.analysis import NO_DATA
 from hitplan.charts import status_text
+from hitplan.formatting import MISSING
 from hitplan.report.escape import escaped_figure, html_text, markdown_text
 from hitplan.report.sections import Section
 
@@ -17,7 +19,7 @@ _plotly_js_shown = False  # plotly.js goes into the first figure's HTML of a ker
 
 def _cell(v) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
-        return ""
+        return MISSING  # a value not measured shows as a gap, never as 0 or an empty cell that reads as nothing
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, (pd.Timestamp, dt.datetime)):
@@ -68,6 +70,9 @@ def section_markdown(section: Section, *, level: int = 2, heading: bool = True) 
     lines = [f"{'#' * level} {md(section.title)}"] if heading else []
     if section.status:
         lines.append(f"**Status: {md(status_text(section.status))}**")
+        why = section.area_status.reason if section.area_status else ""
+        if why and section.status == NO_DATA:  # say why nothing could be measured
+            lines.append(f"*Why no data: {md(why)}*")
     lines += [f"- {md(f)}" for f in section.findings]
     if section.key_numbers:
         lines += ["", "| Key number | Value |", "|---|---|"]

@@ -6,6 +6,8 @@ what is missing and which ``hitplan ingest`` loads it, never a made-up number.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from hitplan.analysis import STATUSES
@@ -20,11 +22,21 @@ def load_hint(feed: str) -> str:
     return f"load the {feed} export with `hitplan ingest {feed} FILE`"
 
 
+_EMPTY_FEED = re.compile(r"no (\w+) rows in the store")
+_BLANK_COLUMN = re.compile(r"(\w+)\.(\w+) is (?:blank in every row of|not in) this export")
+
+
 def absent(what: str, period: Period, df: pd.DataFrame, feed: str | None = None) -> str:
-    """A sentence saying why ``what`` has no figure for the period, with the command that loads the missing feed."""
+    """A sentence saying why ``what`` has no figure for the period, with what would give it one: the command that
+    loads the empty feed the note names, or the column an export lacks."""
     note = str(df.attrs.get("note") or "no data")
     text = f"{what[:1].upper()}{what[1:]} for {period.label}: {note}"
-    if feed and any(m in note for m in _MISSING_MARKS):
+    if m := _EMPTY_FEED.search(note):
+        text += f"; {load_hint(m.group(1))}"
+    elif m := _BLANK_COLUMN.search(note):
+        text += (f"; export the {m.group(1)} with their {m.group(2)} (docs/feeds.md says what it holds) and load "
+                 f"them again with `hitplan ingest {m.group(1)} FILE`")
+    elif feed and any(mark in note for mark in _MISSING_MARKS):
         text += f"; {load_hint(feed)}"
     return text + "."
 
@@ -56,6 +68,10 @@ class Findings:
         """Add a sentence, with the status of the KPI it reports on (None when it has none)."""
         rank = -STATUSES.index(status) if status in STATUSES else 1
         self._items.append((rank, len(self._items), text))
+
+    def lead(self, text: str) -> None:
+        """Add a sentence that goes before every other: what makes the rest read as they do (no data in the period)."""
+        self._items.append((-len(STATUSES) - 1, len(self._items), text))
 
     def ordered(self) -> list[str]:
         """The sentences, most important first."""

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from hitplan import charts
 from hitplan.errors import UsageError
-from hitplan.analysis import AreaStatus
+from hitplan.analysis import NO_DATA, AreaStatus
 from hitplan.periods import Period
 from hitplan.report.findings import Findings
 
@@ -111,8 +111,11 @@ class Draft:
     def drivers_table(self) -> None:
         if not self.area_status:
             return
+        # a driver that could not be measured keeps its reason (a note on missing data, board-safe) for every audience
         rows = [{"measure": d.measure, "value": d.value, "target": d.target, "status": d.status,
-                 **({} if self.audience == "board" else {"detail": d.detail})} for d in self.area_status.drivers]
+                 **({"detail": d.detail} if self.audience != "board" else
+                    {"reason": d.detail} if d.status == NO_DATA else {})}
+                for d in self.area_status.drivers]
         df = pd.DataFrame(rows)
         df.attrs["source"] = f"hitplan.kpi.{self.key}.area_status"
         self.tables.insert(0, ("What drives the status", df))

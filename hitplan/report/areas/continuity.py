@@ -38,7 +38,7 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
     d = s.driver("dr_test_coverage_by_tier")
     crit = cov[cov["criticality_tier"].isin(["1", "2"])] if not cov.empty else cov
     if crit.empty or not crit["systems"].sum():
-        s.say(absent("DR test coverage", p, cov, "systems") if cov.empty else
+        s.say(absent(f"DR test coverage (a test in the preceding {months} months)", p, cov, "systems") if cov.empty else
               f"No tier-1 or tier-2 system is in the inventory, so DR coverage of critical systems cannot be measured; "
               f"{load_hint('systems')} with criticality tiers.", d.status if d else None)
     else:
