@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import duckdb
 
 from hitplan.errors import UsageError
-from hitplan.schema import feeds
+from hitplan.models import models
 
 ACCEPTED = (
     "FY2027 (fiscal year), FY2027Q1 or 2027Q1 (fiscal quarter), 2026-03 (calendar month), "
@@ -32,6 +33,13 @@ class Period:
     label: str
     start: dt.date
     end: dt.date
+    # the last day with data when it falls before the period's end (a partial last month), else None
+    data_to: dt.date | None = field(default=None, compare=False)
+
+    @property
+    def short_label(self) -> str:
+        """The label without the partial-month remark, for titles and slides: "2015-12 to 2016-11"."""
+        return self.label.split(" (", 1)[0]
 
     @property
     def last_day(self) -> dt.date:
@@ -196,13 +204,160 @@ def _resolved(con: duckdb.DuckDBPyConnection, text: str | None, start: dt.date |
 
 ACTIVITY_FEEDS = ("incidents", "usage", "costs")
 
+# The columns that say how far a feed's data runs: the times of events (a ticket's resolution, closure and last
+# update as well as its opening), never a plan's (budgets, contract ends, due dates and initiative starts lie in
+# the future by design and would move the as-of day past the data). Feeds not named here (inventory, vendors,
+# reference lists, plans) hold no activity and set no as-of day.
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incidents": ("opened_at", "resolved_at", "closed_at", "updated_at"),
+    "usage": ("day",),
+    "costs": ("posting_date",),
+    "vulnerabilities": ("first_seen", "last_seen", "fixed_at"),
+    "dr_tests": ("test_date",),
+    "backups": ("started_at", "finished_at"),
+    "training": ("assigned_on", "completed_on"),
+    "phishing": ("campaign_date",),
+    "findings": ("opened_on", "closed_on"),
+}
+# What a row of each feed is, as a sentence about an empty period says it ("no incidents opened in ...").
+_IN_PERIOD = {"incidents": "incidents opened", "usage": "usage days", "costs": "ledger lines posted",
+              "vulnerabilities": "vulnerabilities first seen", "dr_tests": "DR tests held",
+              "backups": "backup jobs started", "training": "training assignments", "phishing": "phishing campaigns",
+              "findings": "audit findings opened"}
 
-def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The last day the store's activity feeds (incidents, usage, ledger) have data for; None when all are empty.
 
-    Reports default their as-of date to this, so that "last-quarter" on a store loaded to 2026-09-30 is the
-    quarter that ends then, whatever day the report runs.
+@dataclass(frozen=True)
+class FeedRange:
+    """The days a feed's data covers: its first and last event day, and its rows."""
+
+    feed: str
+    first: dt.date
+    last: dt.date
+    rows: int
+
+    def text(self) -> str:
+        """The range as a sentence part: "incidents run from 2012-02-18 to 2016-11-17"."""
+        return f"{self.feed} {'runs' if self.feed == 'usage' else 'run'} from {self.first} to {self.last}"
+
+
+def feeds_behind(model_names: Iterable[str]) -> tuple[str, ...]:
+    """The activity feeds (those with event days, ``EVENT_COLUMNS``) the given SQL models read, directly or
+    through other models, in the order of ``EVENT_COLUMNS``: for a KPI, ``feeds_behind(kpi_def.models)``."""
+    known = models()
+    seen: set[str] = set()
+    found: set[str] = set()
+
+    def walk(name: str) -> None:
+        if name in seen or name not in known:
+            return
+        seen.add(name)
+        m = known[name]
+        if m.layer == "staging":
+            body = re.sub(r"--[^\n]*", "", m.sql)
+            found.update(f for f in EVENT_COLUMNS if re.search(rf"\bfrom\s+{f}\b", body))
+        for dep in m.depends_on:
+            walk(dep)
+
+    for name in model_names:
+        if name in EVENT_COLUMNS:  # a feed named directly
+            found.add(name)
+        walk(name)
+    return tuple(f for f in EVENT_COLUMNS if f in found)
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, feed: str) -> set[str]:
+    rows = con.execute("select column_name from information_schema.columns where table_name = ? "
+                       "and table_schema = current_schema()", [feed]).fetchall()
+    return {r[0] for r in rows}
+
+
+def feed_ranges(con: duckdb.DuckDBPyConnection, feed_names: Iterable[str] = ACTIVITY_FEEDS) -> list[FeedRange]:
+    """The first and last event day of each named feed that has rows (a store made before a column was added
+    simply lacks it); feeds without event days or rows are left out."""
+    out = []
+    for feed in feed_names:
+        have = _columns_of(con, feed)
+        cols = [c for c in EVENT_COLUMNS.get(feed, ()) if c in have]
+        if not cols:
+            continue
+        first = f"least({', '.join(f'min({c})' for c in cols)})" if len(cols) > 1 else f"min({cols[0]})"
+        last = f"greatest({', '.join(f'max({c})' for c in cols)})" if len(cols) > 1 else f"max({cols[0]})"
+        row = con.execute(f"select cast({first} as date), cast({last} as date), count(*) from {feed}").fetchone()
+        if row and row[0] is not None:
+            out.append(FeedRange(feed, row[0], row[1], int(row[2])))
+    return out
+
+
+def latest_data_date(con: duckdb.DuckDBPyConnection,
+                     feed_names: Iterable[str] | None = None) -> dt.date | None:
+    """The last day the named activity feeds have data for (default: incidents, usage and the ledger); None when
+    all are empty. A ticket's resolution, closure and last update count, not only its opening.
+
+    Commands default their as-of day to this over the feeds they analyse, so that "last-quarter" on a store
+    loaded to 2026-09-30 is the quarter that ends then, whatever day the report runs.
     """
-    parts = [f"select max({feeds()[f].date_column})::date as d from {f}" for f in ACTIVITY_FEEDS]
-    rows = con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()
-    return rows[0][0] if rows and rows[0][0] else None
+    ranges = feed_ranges(con, ACTIVITY_FEEDS if feed_names is None else feed_names)
+    return max((r.last for r in ranges), default=None)
+
+
+def data_period(last_day: dt.date, months: int = 12) -> Period:
+    """The ``months`` calendar months ending with the month that holds ``last_day``: the default period of a
+    command. A last month that runs past ``last_day`` is kept and labelled partial
+    ("2015-12 to 2016-11 (2016-11 partial, data to 2016-11-17)"); ending on a month's last day, it is the same
+    period as ``last-12-months``."""
+    end = add_months(last_day, 1)
+    start = add_months(end, -months)
+    label = f"{start:%Y-%m} to {last_day:%Y-%m}"
+    if last_day == _month_end(last_day):
+        return Period(label, start, end)
+    return Period(f"{label} ({last_day:%Y-%m} partial, data to {last_day})", start, end, data_to=last_day)
+
+
+def default_period(
+    con: duckdb.DuckDBPyConnection,
+    text: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    as_of: dt.date | None = None,
+    feed_names: Iterable[str] | None = None,
+) -> tuple[Period, dt.date | None]:
+    """The period and as-of day a command runs on: the ones asked for, else from the data of the feeds it
+    analyses (``feed_names``; default incidents, usage and the ledger; when those are empty, the store's last
+    day of data). With no label and no dates, the period is the twelve months ending with the as-of day's month
+    (``data_period``); the as-of day is None only when the store has no activity and none was given (the period
+    is then ``last-12-months`` before today)."""
+    day = as_of or latest_data_date(con, feed_names) or (latest_data_date(con) if feed_names is not None else None)
+    if text or start or end or day is None:
+        return resolve_period(con, text, start=start, end=end, today=day), day
+    try:
+        return data_period(day), day
+    except (ValueError, OverflowError) as exc:  # a month past year 9999
+        raise UsageError(f"the 12 months to {day} run outside the calendar ({exc}); give --as-of, or --start and "
+                         "--end, between 1900 and 2199") from None
+
+
+def _year_label(day: dt.date, start_month: int) -> str:
+    return f"FY{fiscal_year_of(day, start_month)}"
+
+
+def no_data_hint(con: duckdb.DuckDBPyConnection, period: Period,
+                 feed_names: Iterable[str] = ACTIVITY_FEEDS) -> str | None:
+    """One line when none of the named feeds has an event in ``period`` though some hold data: what is missing,
+    each feed's date range and the ``--period`` (and ``--start``/``--end``) that holds the data; None when the
+    period holds data or every feed is empty."""
+    ranges = feed_ranges(con, feed_names)
+    if not ranges:
+        return None
+    for r in ranges:
+        cols = [c for c in EVENT_COLUMNS[r.feed] if c in _columns_of(con, r.feed)]
+        hit = " or ".join(f"({c} >= ? and {c} < ?)" for c in cols)
+        n = con.execute(f"select count(*) from {r.feed} where {hit}", [period.start, period.end] * len(cols)
+                        ).fetchone()[0]
+        if n:
+            return None
+    last = max(ranges, key=lambda r: r.last)
+    span = data_period(last.last)
+    what = " or ".join(_IN_PERIOD.get(r.feed, r.feed) for r in ranges)
+    return (f"no {what} in {period.short_label}; {'; '.join(r.text() for r in ranges)}: try --period "
+            f"{_year_label(last.last, fiscal_year_start_month(con))} or --as-of {last.last} (or --start {span.start} "
+            f"--end {last.last + dt.timedelta(days=1)})")

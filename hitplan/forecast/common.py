@@ -1,5 +1,6 @@
 """What the forecasting modules share: their configuration (the fiscal quarters that series are counted in are
-``hitplan.periods``', the latest data date is ``hitplan.periods.latest_data_date``)."""
+``hitplan.periods``'; the as-of day is the incidents' last day, resolutions and updates included:
+``hitplan.periods.latest_data_date(con, ["incidents"])``)."""
 
 from __future__ import annotations
 

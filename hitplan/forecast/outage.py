@@ -176,7 +176,8 @@ def outage_risk(con: duckdb.DuckDBPyConnection, as_of: dt.date, *, seed: int = 7
     quarter on or before ``as_of``, from the calibrated model where it beat the base rate in backtest (Brier score)
     and the base rate otherwise; ``attrs['backtest']`` holds the Brier scores and the reliability table."""
     if note := missing(con, "stg_systems"):
-        return empty(COLUMNS, note, SOURCE)
+        return empty(COLUMNS, f"{note}: the risk is per system, load the inventory (hitplan ingest systems FILE)",
+                     SOURCE)
     attach_models(con)
     fy = fiscal_year_start_month(con)
     first_day = scalar(con, "select cast(min(opened_at) as date) from int_incidents where opened_at < ?",
@@ -184,8 +185,14 @@ def outage_risk(con: duckdb.DuckDBPyConnection, as_of: dt.date, *, seed: int = 7
     quarters = complete_quarters(first_day, as_of, fy) if first_day else []
     min_q = setting(cfg, "outage", "min_history_quarters")
     if len(quarters) < min_q + 2:
-        return empty(COLUMNS, f"not enough history: {len(quarters)} complete quarters of incidents, the model needs "
-                              f"{min_q + 2}", SOURCE)
+        return empty(COLUMNS, f"not enough history: {len(quarters)} complete quarters of incidents on or before "
+                              f"{as_of}, the model needs {min_q + 2}", SOURCE)
+    total, linked = con.execute("select count(*), count(*) filter (where system_id in (select system_id from "
+                                "stg_systems)) from int_incidents where opened_at < ?",
+                                [as_of + dt.timedelta(days=1)]).fetchone()
+    if not linked:
+        return empty(COLUMNS, f"none of the {total:,} incidents on or before {as_of} names a system in the systems "
+                              "feed (system_id blank or unknown): no system has an incident history", SOURCE)
     max_p = int(setting(cfg, "outage", "event_max_priority"))
     panel = _panel(con, quarters, max_p)
     n = len(quarters)

@@ -167,6 +167,42 @@ def _quarters(con, as_of: dt.date) -> tuple[int, list[dt.date]]:
     return fy, (complete_quarters(first_day, as_of, fy) if first_day else [])
 
 
+def _unplaced(con, by: str, as_of: dt.date) -> str | None:
+    """Why incidents on or before ``as_of`` are in no series of the grouping ("9,996 of 9,996 incidents have no
+    system_id"), or None when every one is in a series."""
+    attach_models(con)
+    key = "system_id" if by == "system" else "incident_category"
+    total, blank, unknown, systems = con.execute(f"""
+        select count(*), count(*) filter (where {key} is null),
+            count(*) filter (where {key} is not null and {"system_id not in (select system_id from stg_systems)"
+                                                         if by == "system" else "false"}),
+            (select count(*) from stg_systems)
+        from int_incidents where opened_at < $end""", {"end": as_of + dt.timedelta(days=1)}).fetchone()
+    parts = []
+    if blank:
+        parts.append(f"{blank:,} of {total:,} incidents have no {'system_id' if by == 'system' else 'category'}")
+    if unknown:
+        parts.append(f"{unknown:,} of {total:,} incidents name a system that is not in the systems feed"
+                     + ("" if systems else " (the feed is empty: hitplan ingest systems FILE)"))
+    return "; ".join(parts) or None
+
+
+def _no_quarter(con, as_of: dt.date, fy: int, min_q: int) -> str:
+    """Why there is no complete fiscal quarter to count incidents in, with the days the incidents cover."""
+    first, last, n = con.execute(
+        "select cast(min(opened_at) as date), cast(max(opened_at) as date), count(*) from int_incidents "
+        "where opened_at < ?", [as_of + dt.timedelta(days=1)]).fetchone()
+    if not n:
+        later = scalar(con, "select cast(min(opened_at) as date) from int_incidents")
+        return (f"no incidents opened on or before {as_of}" + (f" (the first was opened {later}: give a later "
+                                                                f"--as-of)" if later else ""))
+    return (f"no complete fiscal quarter of incidents on or before {as_of}: {n:,} incidents opened {first} to "
+            f"{last} lie in {fiscal_quarter_label(first, fy)}"
+            + (f" to {fiscal_quarter_label(last, fy)}" if fiscal_quarter_label(last, fy)
+               != fiscal_quarter_label(first, fy) else "")
+            + f", which hold no whole quarter of data; a forecast needs {min_q} complete quarters")
+
+
 def _run(con, as_of: dt.date, by: str, horizon: int, seed: int, cfg: dict | None):
     """(series frame, quarter starts, panel, backtest frame, the final forecasts of both forecasters)."""
     if by not in BY:
@@ -250,13 +286,14 @@ def incident_volume_forecast(
     baseline in backtest and from the baseline otherwise; ``attrs['backtest']`` holds the backtest summary."""
     series, quarters, y, bt, final = _run(con, as_of, by, horizon, seed, cfg)
     src = _source(by)
-    if series is None:
-        df = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
-        df.attrs.update(source=src, note="no complete fiscal quarter of incidents on or before the as-of day",
-                        backtest=[])
-        return df
     fy = fiscal_year_start_month(con)
     min_q = setting(cfg, "volume", "min_history_quarters")
+    if series is None or series.empty:
+        why = (_no_quarter(con, as_of, fy, min_q) if series is None else
+               f"no {by} series to forecast: " + (_unplaced(con, by, as_of) or f"no {by} in the store"))
+        df = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+        df.attrs.update(source=src, note=why, backtest=[])
+        return df
     labelled = _labelled_backtest(series, quarters, bt, by, con)
     per_series = backtest_metrics(bt, [MODEL, BASELINE], ["series"]).set_index("series") if not bt.empty else None
     future = [add_months(quarters[-1], 3 * h) for h in range(1, horizon + 1)]
@@ -266,6 +303,8 @@ def incident_volume_forecast(
         m = per_series.loc[i] if per_series is not None and i in per_series.index else None
         last4 = float(np.nansum(y[i, -4:])) if n_hist >= 4 else np.nan
         enough = n_hist >= min_q and m is not None
+        silent = enough and not np.nansum(y[i, int(s.first):])  # all zero: nothing to forecast
+        enough = enough and not silent
         use_model = False
         if enough:
             use_model = model_beats_baseline(m[f"{MODEL}_mase"], m[f"{BASELINE}_mase"], m[f"{MODEL}_mae"],
@@ -273,7 +312,10 @@ def incident_volume_forecast(
         for h in range(1, horizon + 1):
             mp, ml, mu = (final[MODEL][k][i, h - 1] for k in range(3))
             bp, bl, bu = (final[BASELINE][k][i, h - 1] for k in range(3))
-            if not enough:
+            if silent:
+                shown, status, value = None, f"all zero: no incidents in its {n_hist} complete quarters", \
+                    (np.nan, np.nan, np.nan)
+            elif not enough:
                 shown, status, value = None, f"not enough history ({n_hist} complete quarters, need {min_q})", \
                     (np.nan, np.nan, np.nan)
             elif use_model:
@@ -299,10 +341,15 @@ def incident_volume_forecast(
     if last_day < as_of:
         notes.append(f"counts run to {last_day} (the last complete quarter); {last_day + dt.timedelta(days=1)} to "
                      f"{as_of} is a partial quarter and is left out")
-    shown = df.drop_duplicates("series_id")["shown"].value_counts()
+    one = df.drop_duplicates("series_id")
+    shown = one["shown"].value_counts()
+    zero = int(one["status"].str.startswith("all zero").sum())
     notes.append(f"{int(shown.get(MODEL, 0))} series from the model, {int(shown.get('seasonal naive', 0))} from the "
                  f"seasonal-naive baseline (the model did not beat it in backtest), "
-                 f"{int(df.drop_duplicates('series_id')['shown'].isna().sum())} with not enough history")
+                 f"{int(one['shown'].isna().sum()) - zero} with not enough history (fewer than {min_q} complete "
+                 f"quarters)" + (f", {zero} all zero (no incidents to forecast from)" if zero else ""))
+    if unplaced := _unplaced(con, by, as_of):
+        notes.append(f"{unplaced}: they are in no {by} series")
     df.attrs.update(source=src, note="; ".join(notes),
                     backtest=volume_backtest_summary(labelled).to_dict(orient="records"))
     return df

@@ -7,6 +7,7 @@ Papermill passes parameters as text, so dates may come as ISO strings and paths 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ import duckdb
 
 from hitplan import config
 from hitplan.errors import UsageError
-from hitplan.periods import Period, latest_data_date, resolve_period
+from hitplan.kpi import AREAS
+from hitplan.kpi.runner import definitions
+from hitplan.periods import ACTIVITY_FEEDS, Period, default_period, feeds_behind, no_data_hint
 from hitplan.settings import Settings, load_settings
 from hitplan.store import scalar
 
@@ -31,6 +34,11 @@ class Context:
     store: Path
     settings: Settings  # every figure of the run; ``cfg`` is its kpi part
 
+    def no_data_note(self, area: str | None = None) -> str | None:
+        """One sentence when the period holds none of the area's activity data (every activity feed's without an
+        area): each feed's date range and the ``--period`` that holds the data; None when there is data."""
+        return no_data_hint(self.con, self.period, area_feeds([area] if area else []) or ACTIVITY_FEEDS)
+
     def close(self) -> None:
         """Close the store connection."""
         self.con.close()
@@ -45,6 +53,15 @@ class Context:
 def hospital_name(con: duckdb.DuckDBPyConnection) -> str | None:
     """The hospital's name from the hospital feed (None when the feed is empty)."""
     return scalar(con, "select max(name) from hospital")
+
+
+def area_feeds(areas: Iterable[str]) -> tuple[str, ...] | None:
+    """The activity feeds the KPIs of the named areas read (support: incidents, usage); None when a name is not an
+    area (the board pack, data quality, prioritization: every activity feed) or the areas read none."""
+    names = list(areas)
+    if not names or any(a not in AREAS for a in names):
+        return None
+    return feeds_behind(m for d in definitions().values() if d.area in names for m in d.models) or None
 
 
 def _date(value: dt.date | str | None, name: str) -> dt.date | None:
@@ -81,7 +98,8 @@ def open_context(
     """Open the store read-only on a snapshot and resolve the report's parameters; the one call atop every notebook.
 
     ``store`` defaults to $HITPLAN_STORE, else data/hitplan.duckdb; ``start``/``end`` (end excluded) replace
-    ``period``; ``as_of`` (the day relative periods count from) defaults to the store's last day of data; ``hospital`` to the hospital feed's
+    ``period`` (None: the 12 months ending with the as-of day's month, ``hitplan.periods.data_period``); ``as_of``
+    (the day relative periods count from) defaults to the store's last day of activity data; ``hospital`` to the hospital feed's
     name; ``settings`` is a settings file (hitplan/settings.py) over the shipped figures, and ``kpi_config``,
     ``weights`` and ``budget`` override its kpi figures, its criteria and its budgets for this run (the shipped
     ones: hitplan/prioritize/criteria.yaml and budget_example.yaml).
@@ -93,9 +111,9 @@ def open_context(
     run_settings = load_settings(settings, kpi_config=kpi_config, weights=weights, budget=budget)
     con = _connect(path)
     try:
-        day = _date(as_of, "as_of") or latest_data_date(con) or dt.date.today()
         label = None if (start_d or end_d) else (period or None)
-        resolved = resolve_period(con, label, start=start_d, end=end_d, today=day)
+        resolved, day = default_period(con, label, start=start_d, end=end_d, as_of=_date(as_of, "as_of"))
+        day = day or dt.date.today()
         name = hospital or hospital_name(con) or "the hospital"
     except Exception:
         con.close()

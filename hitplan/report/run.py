@@ -445,6 +445,7 @@ def run_report(
     from hitplan import store as store_mod
     from hitplan.periods import latest_data_date, resolve_period
     from hitplan.report.browser import find_chrome, require_chrome
+    from hitplan.report.context import area_feeds
     # not at the top: every report worker imports this module, and disclosure brings pandas and plotly (1 s measured)
     from hitplan.report.disclosure import store_hosts
     from hitplan.report.export import write_index
@@ -475,7 +476,9 @@ def run_report(
     fault("report.after_snapshot")
     con = store_mod.connect(snap)
     try:
-        as_of = as_of or latest_data_date(con)
+        # an area's report (--only support) runs to the last day of that area's feeds; a wider run to all activity
+        as_of = (as_of or latest_data_date(con, area_feeds(notebook_key(nb) for nb in selected))
+                 or latest_data_date(con))
         if as_of is None:
             raise ReportError(f"store {store_path} has no incidents, usage or ledger data to report on; load some first")
         resolved = resolve_period(con, period, start=start, end=end, today=as_of)

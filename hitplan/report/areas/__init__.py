@@ -13,10 +13,11 @@ import duckdb
 
 from hitplan.kpi import AREAS, area_module
 from hitplan.kpi.common import load_config
-from hitplan.periods import Period
+from hitplan.periods import ACTIVITY_FEEDS, Period, no_data_hint
 from hitplan.report.areas import (
     compliance, continuity, costs, infrastructure, security, strategy, support, training, vendors,
 )
+from hitplan.report.context import area_feeds
 from hitplan.report.disclosure import assert_board_safe
 from hitplan.report.sections import Draft, Section, fix_captions
 
@@ -36,6 +37,8 @@ def area_section(con: duckdb.DuckDBPyConnection, area: str, period: Period, cfg:
     status = area_module(area).area_status(con, period, cfg, dict(results))  # the same frames: each KPI runs once
     s = Draft(area, period, audience, status)
     s.source(*results.values())
+    if hint := no_data_hint(con, period, area_feeds([area]) or ACTIVITY_FEEDS):
+        s.findings.lead(f"{hint[:1].upper()}{hint[1:]}.")  # the period misses the data: say where it is first
     narrative.narrative(results, period, cfg, s)
     fix_captions(s)
     out = s.done()
