@@ -12,13 +12,23 @@ import pytest
 from conftest import query
 from fixtures.privacy.corpus import LATER_JIRA, REGISTER_ONLY, SECRETS, SERVICENOW, TRAINING
 from hitplan.ingest.pseudonymize import load_key, pseudonym
+from test_export_corpus import FIX, LAYOUTS, _persons
 
 pytestmark = pytest.mark.slow
 
 
+# The service-desk layouts issue 15 added, loaded into the corpus store too: their person columns' values (as the
+# export corpus test reads them) must not show either.
+NEW_LAYOUTS = [x for x in LAYOUTS if x.file in (
+    "bmc_helix_incidents.csv", "freshservice_tickets.csv", "manageengine_sdp_requests.csv",
+    "ivanti_cherwell_incidents.csv", "servicenow_custom_labels.csv", "servicenow_legacy_states.csv",
+    "servicenow_list_no_times.csv")]
+NEW_PEOPLE = sorted({p for x in NEW_LAYOUTS for p in _persons(x)})
+
+
 def _leaks(text: str) -> list[str]:
     low = text.lower()
-    return [s for s in SECRETS if s.lower() in low]
+    return [s for s in [*SECRETS, *NEW_PEOPLE] if s.lower() in low]
 
 
 def _store_text(path: Path) -> str:
@@ -38,7 +48,8 @@ def _files_text(folder: Path) -> str:
 
 @pytest.fixture
 def corpus_store(store_path, cli):
-    for feed, file in (("incidents", SERVICENOW), ("training", TRAINING), ("incidents", LATER_JIRA)):
+    for feed, file in (("incidents", SERVICENOW), ("training", TRAINING), ("incidents", LATER_JIRA),
+                       *(("incidents", FIX / x.file) for x in NEW_LAYOUTS)):
         code, out, err = cli("ingest", feed, file)
         assert code == 0, err
     return store_path, out
