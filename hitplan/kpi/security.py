@@ -2,7 +2,8 @@
 PHI systems with critical findings, security incidents, phishing, expected breach loss.
 
 A finding is open at the period end when it was first seen before the end and is not fixed by then
-(state open/reopened, or fixed_at on or after the end). The HHS OCR peer-breach landscape needs a reference
+(state open/reopened, or fixed_at on or after the end). Remediation within policy (CISA BOD 19-02, BOD 22-01 for
+KEV) counts the findings fixed in the period and those open past policy at its end; a reopened finding is open. The HHS OCR peer-breach landscape needs a reference
 table another issue adds; it is not computed here.
 """
 
@@ -41,13 +42,22 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     th = setting(cfg, AREA, "critical_within_policy_pct")
     crit = rem[rem["severity"] == "critical"] if not rem.empty else rem
     value = None if crit.empty else crit["within_policy_pct"].iloc[0]
-    measure, target = "critical findings fixed within policy (%)", f">= {th['watch']} %"
+    measure, target = "critical findings remediated within policy (%)", f">= {th['watch']} %"
     if value is None or pd.isna(value):
-        drivers.append(unmeasured("remediation_time_by_severity", measure, target,
-                                  not_measurable(rem) or "no critical finding fixed in the period"))
-    else:
+        drivers.append(unmeasured("remediation_time_by_severity", measure, target, not_measurable(rem)
+                                  or "no critical finding fixed in the period or open past policy at its end"))
+    else:  # the share counts open findings past policy too: say how many there are, and those accepted apart
+        r = crit.iloc[0]
+        detail = (f"{int(r['fixed_within_policy'])} of {int(r['fixed_findings'])} fixed in the period within policy; "
+                  f"{int(r['open_past_policy'])} open past policy")
+        if r["open_past_policy"]:
+            detail += f" (oldest {int(r['oldest_past_policy_days']):,} days)"
+        if r["risk_accepted_kev"]:
+            detail += f"; {int(r['risk_accepted_kev'])} of them KEV marked risk-accepted (BOD 22-01 allows none)"
+        if r["risk_accepted"]:
+            detail += f"; {int(r['risk_accepted'])} risk-accepted, counted apart"
         drivers.append(Driver("remediation_time_by_severity", measure, float(value), target,
-                              grade(float(value), th, higher_is_better=True)))
+                              grade(float(value), th, higher_is_better=True), detail))
     ph = kpi("phishing_rates_by_month")
     th = setting(cfg, AREA, "phishing_click_rate_pct")
     rates = ph["click_rate_pct"].dropna() if not ph.empty else pd.Series(dtype=float)
