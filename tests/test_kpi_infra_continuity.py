@@ -27,12 +27,12 @@ INCIDENTS = [p12("A", "2025-05-01 10:00:00")] + [p12(f"B{i}", f"2026-0{i}-01 10:
     {"number": "D", "system_id": "SW", "opened_at": ts("2026-02-02 10:00:00"), "priority": 1, "outage_minutes": 30},
 ]
 DR = [
-    {"test_id": "T1", "system_id": "SW", "test_date": "2026-05-01", "rto_target_hours": 4, "rto_achieved_hours": 9,
-     "rpo_target_hours": 1, "rpo_achieved_hours": 0.5, "passed": False},
-    {"test_id": "T2", "system_id": "AP", "test_date": "2025-10-01", "rto_target_hours": 4, "rto_achieved_hours": 5,
-     "rpo_target_hours": 1, "rpo_achieved_hours": 0.5, "passed": False},
-    {"test_id": "T3", "system_id": "AP", "test_date": "2024-12-01", "rto_target_hours": 4, "rto_achieved_hours": 1,
-     "rpo_target_hours": 1, "rpo_achieved_hours": 0.5, "passed": True},
+    {"test_id": "T1", "system_id": "SW", "test_date": "2026-05-01", "test_type": "full_failover", "rto_target_hours": 4,
+     "rto_achieved_hours": 9, "rpo_target_hours": 1, "rpo_achieved_hours": 0.5, "passed": False},
+    {"test_id": "T2", "system_id": "AP", "test_date": "2025-10-01", "test_type": "partial", "rto_target_hours": 4,
+     "rto_achieved_hours": 5, "rpo_target_hours": 1, "rpo_achieved_hours": 0.5, "passed": False},
+    {"test_id": "T3", "system_id": "AP", "test_date": "2024-12-01", "test_type": "partial", "rto_target_hours": 4,
+     "rto_achieved_hours": 1, "rpo_target_hours": 1, "rpo_achieved_hours": 0.5, "passed": True},
 ]
 BACKUPS = [
     {"job_id": f"J{i}", "system_id": "SW", "started_at": ts(f"2026-03-{i + 1:02d} 01:00:00"),
@@ -82,10 +82,10 @@ def test_infrastructure_status(con):
 
 def test_dr_coverage_by_tier_includes_unassessed_systems(con):
     df = continuity.dr_test_coverage_by_tier(con, CY2026).set_index("criticality_tier")
-    assert df.loc["1", "coverage_pct"] == 100.0
-    assert df.loc["2", "tested_systems"] == 0  # T2 on 2025-10-01 is more than 12 months before 2026-12-31
+    assert df.loc["1", "coverage_pct"] == 0.0 and df.loc["1", "failed_only_systems"] == 1  # T1 failed: not covered
+    assert df.loc["2", "untested_systems"] == 1  # T2 on 2025-10-01 is more than 12 months before 2026-12-31
     mid = continuity.dr_test_coverage_by_tier(con, period("2026-01-01", "2026-07-01")).set_index("criticality_tier")
-    assert mid.loc["2", "tested_systems"] == 1  # ... but within 12 months of 2026-06-30
+    assert mid.loc["2", "failed_only_systems"] == 1  # ... but within 12 months of 2026-06-30 (and failed)
     assert df.loc["unassessed", "coverage_pct"] == 0.0
 
 
@@ -106,7 +106,7 @@ def test_backup_success_and_downtime_cost(con):
 
 def test_continuity_status(con):
     st = continuity.area_status(con, CY2026)
-    assert [d.status for d in st.drivers] == ["off target", "off target", "off target"]  # severe miss, 50 % covered, 75 % backups
+    assert [d.status for d in st.drivers] == ["off target", "off target", "off target"]  # severe miss, 0 % covered (T1 failed), 75 % backups
 
 
 def test_empty_store(store_path):

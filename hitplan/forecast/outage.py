@@ -76,8 +76,10 @@ vulns as (
 ),
 dr as (
     select g.system_id, g.t,
-        bool_or(d.passed) filter (where d.test_date >= g.q_end - interval 365 day) as passed_recently,
-        arg_max(d.passed, d.test_date) as last_passed
+        -- technical tests only (partial or full failover), as the DR coverage KPI counts: a tabletop proves no recovery
+        bool_or(d.passed) filter (where d.test_date >= g.q_end - interval 365 day
+                                   and d.test_type in ('partial', 'full_failover')) as passed_recently,
+        arg_max(d.passed, d.test_date) filter (where d.test_type in ('partial', 'full_failover')) as last_passed
     from grid g join stg_dr_tests d on d.system_id = g.system_id and d.test_date < g.q_end
     group by all
 ),
@@ -164,7 +166,7 @@ def _drivers(r) -> str:
     if r.open_critical_high:
         parts.append(f"{int(r.open_critical_high)} open critical/high findings")
     if r.dr_gap:
-        parts.append("no passed DR test in 12 months")
+        parts.append("no passed technical DR test in 12 months")
     if r.last_dr_test_failed:
         parts.append("last DR test failed")
     return "; ".join(parts)

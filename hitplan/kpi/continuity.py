@@ -4,6 +4,7 @@ backup success, and the estimated cost of downtime."""
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from hitplan.analysis import AreaStatus, Driver, grade, not_measurable, unmeasured
 from hitplan.kpi.common import setting
@@ -36,12 +37,15 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
     th = setting(cfg, AREA, "dr_coverage_pct")
     crit = cov[cov["criticality_tier"].isin(["1", "2"])] if not cov.empty else cov
     value = 100.0 * crit["tested_systems"].sum() / crit["systems"].sum() if not crit.empty and crit["systems"].sum() else None
-    measure, target = "tier-1/2 systems DR-tested in 12 months (%)", f">= {th['watch']} %"
+    months = setting(cfg, AREA, "dr_coverage_months")
+    measure = f"tier-1/2 systems with a passed technical DR test in {months} months (%)"
+    target = f">= {th['watch']} %"
     if value is None:
         drivers.append(unmeasured("dr_test_coverage_by_tier", measure, target, not_measurable(cov)
                                   or "no tier-1 or tier-2 system in the inventory (criticality tiers blank)"))
     else:
-        drivers.append(Driver("dr_test_coverage_by_tier", measure, value, target, grade(value, th, higher_is_better=True)))
+        drivers.append(Driver("dr_test_coverage_by_tier", measure, value, target,
+                              grade(value, th, higher_is_better=True), dr_coverage_gaps(crit)))
     bk = kpi("backup_success_by_tier")
     th = setting(cfg, AREA, "backup_success_pct")
     value = 100.0 * (1 - bk["failed_jobs"].sum() / bk["jobs"].sum()) if not bk.empty and bk["jobs"].sum() else None
@@ -52,3 +56,14 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
         drivers.append(Driver("backup_success_by_tier", "backup success (%)", value, f">= {th['watch']} %",
                               grade(value, th, higher_is_better=True)))
     return AreaStatus(AREA, tuple(drivers))
+
+
+def dr_coverage_gaps(cov: pd.DataFrame) -> str:
+    """Why systems of the coverage rows given are not covered (tabletop only, failed only, no test), and the DR
+    tests with no test type that were not counted, in words ("" when every system passed a technical test)."""
+    parts = [f"{int(cov[c].sum())} {what}" for c, what in (("tabletop_only_systems", "tabletop only"),
+                                                           ("failed_only_systems", "failed only"),
+                                                           ("untested_systems", "no test")) if cov[c].sum()]
+    if untyped := int(cov["untyped_tests"].sum()):
+        parts.append(f"{untyped} DR test{'' if untyped == 1 else 's'} with no test type not counted as technical")
+    return "; ".join(parts)

@@ -7,10 +7,10 @@ initiative scores as it does. Counts cover the period (normally the last 12 mont
   tier 4 once; untiered as tier 3): sum(outage minutes x users affected / 60 x (5 - tier)).
 - risk_reduction: risk points on the target systems (settings ``portfolio.evidence.risk_points`` and
   ``eos_points``, shipped: 1 per open critical finding on a PHI system, 2 per open KEV-listed finding, 3 per
-  tier-1/2 system without a passed DR test in the KPI's DR window ``kpi.continuity.dr_coverage_months``, 5 per
-  system past end of support, 3 within the first of ``kpi.infrastructure.eos_horizons_months``, 1 within the
-  second); compliance initiatives add 1 per HIPAA control whose evidence is older than
-  ``kpi.compliance.evidence_stale_months``.
+  tier-1/2 system without a passed technical DR test (partial or full failover) in the KPI's DR window
+  ``kpi.continuity.dr_coverage_months``, 5 per system past end of support, 3 within the first of
+  ``kpi.infrastructure.eos_horizons_months``, 1 within the second); compliance initiatives add 1 per HIPAA
+  control whose evidence is older than ``kpi.compliance.evidence_stale_months``.
 - operational_effect: hours of incident handling avoided per year: incidents x mean hours to resolve x
   the expected incident reduction.
 - financial_npv: net present value (US$) over the horizon (``portfolio.evidence.horizon_years``) at the yearly
@@ -66,7 +66,8 @@ findings as (
     group by system_id
 ),
 dr as (
-    select system_id, bool_or(passed) as passed_recently
+    -- a passed technical test (partial or full failover), as the DR coverage KPI counts: a tabletop is not one
+    select system_id, bool_or(passed and test_type in ('partial', 'full_failover')) as passed_recently
     from stg_dr_tests where test_date >= cast($end as date) - to_months(cast($dr_months as integer)) and test_date < $end
     group by system_id
 ),

@@ -15,7 +15,7 @@ from hitplan.kpi import continuity as k
 from hitplan.kpi.common import setting
 from hitplan.periods import Period
 from hitplan.report.findings import absent, load_hint, plural
-from hitplan.report.sections import Draft, column_sum
+from hitplan.report.sections import Draft, column_sum, long_frame
 
 
 def kpi_results(con: duckdb.DuckDBPyConnection, p: Period, cfg: dict) -> dict[str, pd.DataFrame]:
@@ -43,15 +43,29 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
               f"{load_hint('systems')} with criticality tiers.", d.status if d else None)
     else:
         tested, total = int(crit["tested_systems"].sum()), int(crit["systems"].sum())
+        tabletop, failed, none = (int(crit[c].sum()) for c in ("tabletop_only_systems", "failed_only_systems",
+                                                                "untested_systems"))
+        untyped = int(crit["untyped_tests"].sum())
         s.say(f"At the end of {p.label}, {count(tested)} of {count(total)} tier-1 and tier-2 systems "
-              f"({pct(100 * tested / total)}) had a DR test in the preceding {months} months (target 100 %); "
-              f"{count(total - tested)} "
-              f"{'has' if total - tested == 1 else 'have'} no recent test.", d.status if d else None)
-        s.number("Tier-1/2 systems DR-tested", pct(100 * tested / total))
-        shown = cov.assign(tier="tier " + cov["criticality_tier"].astype(str))
-        s.figure(fig=charts.ranked_bars(shown, "tier", "coverage_pct", unit="%", target=100.0,
-                                                 title=f"Systems DR-tested in the last {months} months, by tier"))
-        s.table(f"DR test coverage by criticality tier, {months} months to {p.last_day:%Y-%m-%d}", cov)
+              f"({pct(100 * tested / total)}) passed a technical DR test (partial or full failover) in the preceding "
+              f"{months} months (target 100 %)"
+              + (f"; {count(tabletop)} had only a tabletop exercise, {count(failed)} only failed tests and "
+                 f"{count(none)} no test" if total - tested else "")
+              + (f". {plural(untyped, 'DR test')} with no test type {'was' if untyped == 1 else 'were'} not counted "
+                 f"as {'a technical test' if untyped == 1 else 'technical tests'}" if untyped else "") + ".",
+              d.status if d else None)
+        s.number("Tier-1/2 systems with a passed technical DR test", pct(100 * tested / total))
+        groups = {"tested_systems": "passed technical test", "failed_only_systems": "failed tests only",
+                  "tabletop_only_systems": "tabletop only", "untested_systems": "no test"}
+        shown = long_frame(cov.assign(tier="tier " + cov["criticality_tier"].astype(str))[["tier", *groups]], "tier",
+                           groups, "DR test", "systems")
+        shown.attrs["source"] = cov.attrs.get("source")
+        s.figure(fig=charts.stacked_bars(shown, "tier", "systems", "DR test",
+                                         title=f"Systems per tier by their best DR test in the last {months} months"))
+        ids = [c for c in cov.columns if c.endswith("_system_ids")]  # the board sees counts, IT the systems
+        table = cov.drop(columns=ids) if s.audience == "board" else cov
+        s.table(f"DR test coverage by criticality tier (passed technical tests), {months} months to "
+                f"{p.last_day:%Y-%m-%d}", table)
     d = s.driver("dr_test_results")
     if res.empty:
         s.say(absent("DR test results", p, res, "dr_tests"), d.status if d else None)
