@@ -107,6 +107,9 @@ def test_failed_pacs_dr_test(con, truth, window):
     assert res[res["severity"] == "severe miss"]["test_id"].tolist() == [t.test_id]
     assert res.set_index("test_id").loc[t.test_id, "rto_achieved_hours"] == t.rto_achieved_hours
     assert driver(continuity.area_status(con, window), "dr_test_results").status == "off target"
+    # a failed test does not cover its system (HIPAA 164.308(a)(7)(ii)(D)): PACS is listed as failed only
+    cov = continuity.dr_test_coverage_by_tier(con, window)
+    assert any(t.system_id in ids.split(", ") for ids in cov["failed_only_system_ids"])
 
 
 def test_overdue_kev_on_phi_systems(con, truth, last12):

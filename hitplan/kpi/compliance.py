@@ -25,7 +25,8 @@ globals().update(KPIS)
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Compliance's status: stale HIPAA control evidence, audit findings past due, HIPAA required controls implemented."""
+    """Compliance's status: stale HIPAA control evidence, audit findings past due, HIPAA required implementation
+    specifications implemented (any one not implemented is off target)."""
     kpi = Results(con, period, cfg, results)
     drivers = []
     ev = kpi("control_evidence_freshness")
@@ -46,15 +47,20 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
         past = float(f["past_due"].sum()) if not f.empty else 0.0
         drivers.append(Driver("open_audit_findings_by_age", "audit findings past due", past, "0",
                               grade(past, th, higher_is_better=False)))
+    # 45 CFR 164.306(d)(2): every applicable required specification must be implemented; addressable ones
+    # (164.306(d)(3)) are reported apart by the narrative and not graded.
     cov = kpi("hipaa_coverage")
     req = cov[cov["requirement"] == "required"] if not cov.empty else cov
-    applicable = float(req["controls"].sum() - req["not_applicable"].sum()) if not req.empty else 0.0
+    applicable = float(req["applicable"].sum()) if not req.empty else 0.0
     if applicable <= 0:
         drivers.append(unmeasured("hipaa_coverage", "HIPAA required specifications implemented (%)", "100 %",
-                                  not_measurable(cov) or cov.attrs.get("note")
-                                  or "no applicable HIPAA required specification among the controls"))
+                                  not_measurable(cov)
+                                  or "no applicable HIPAA required implementation specification among the controls"))
     else:
         value = 100.0 * float(req["implemented"].sum()) / applicable
+        th = setting(cfg, AREA, "hipaa_required_implemented_pct")
         drivers.append(Driver("hipaa_coverage", "HIPAA required specifications implemented (%)", value, "100 %",
-                              "on target" if value == 100.0 else "watch"))
+                              grade(value, th, higher_is_better=True),
+                              f"{int(req['partial'].sum())} partial, {int(req['not_implemented'].sum())} not implemented "
+                              f"of {int(applicable)} applicable ({int(req['not_applicable'].sum())} not applicable)"))
     return AreaStatus(AREA, tuple(drivers))

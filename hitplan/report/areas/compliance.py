@@ -55,21 +55,39 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
             s.table(f"HIPAA controls with stale evidence, end of {p.label}", stale)
     d = s.driver("hipaa_coverage")
     if cov.empty:
-        s.say(absent("HIPAA Security Rule coverage", p, cov, "controls"), d.status if d else None)
+        s.say(absent("HIPAA Security Rule implementation specifications", p, cov, "controls"), d.status if d else None)
     else:
         req = cov[cov["requirement"] == "required"]
-        if d and d.value is not None:
-            s.say(f"{pct(d.value)} of HIPAA required implementation specifications were implemented at the end of "
-                  f"{p.label} (target 100 %); "
-                  f"{count(column_sum(req, 'partial'))} are partial and {count(column_sum(req, 'not_implemented'))} not implemented.",
+        if d and d.value is not None:  # 45 CFR 164.306(d)(2): a required specification must be implemented
+            na, part, none = (column_sum(req, c) for c in ("not_applicable", "partial", "not_implemented"))
+            s.say(f"{pct(d.value)} of the {count(column_sum(req, 'applicable'))} applicable HIPAA required "
+                  f"implementation specifications were implemented at the end of {p.label} (target 100 %; "
+                  + (f"{count(na)} {'does' if na == 1 else 'do'} not apply, left out); " if na
+                     else "none marked not applicable); ")
+                  + f"{count(part)} partial and {count(none)} not implemented"
+                  + (", each a non-compliance with 45 CFR 164.306(d)(2)." if part + none else "."),
                   d.status)
             s.number("HIPAA required specifications implemented", pct(d.value))
-        long = long_frame(cov.groupby("safeguard", as_index=False)[["implemented", "partial", "not_implemented"]].sum(),
-                     "safeguard", {"implemented": "implemented", "partial": "partial",
-                                   "not_implemented": "not implemented"}, "status", "controls")
-        s.figure(headline=True, fig=charts.stacked_bars(long, "safeguard", "controls", "status", unit="controls",
-                                                     title="HIPAA Security Rule controls by safeguard and status"))
-        s.table("HIPAA Security Rule coverage by safeguard and requirement", cov)
+        add = cov[cov["requirement"] == "addressable"]
+        if not add.empty:  # 164.306(d)(3): implement, or document why not and implement an equivalent alternative
+            needed = column_sum(add, "alternatives_needed")
+            s.say(f"Addressable specifications (not graded): {count(column_sum(add, 'implemented'))} implemented, "
+                  f"{count(column_sum(add, 'partial'))} partial, {count(column_sum(add, 'not_implemented'))} not "
+                  f"implemented and {count(column_sum(add, 'not_applicable'))} not applicable"
+                  + (f"; {'the one' if needed == 1 else 'the ' + count(needed)} not fully implemented "
+                     f"{'needs' if needed == 1 else 'each need'} a documented reason and an equivalent "
+                     "alternative (45 CFR 164.306(d)(3), 164.316(b)), which the controls feed does not record, so "
+                     "whether they comply is not measurable here." if needed else "."))
+        long = long_frame(cov.groupby("safeguard", as_index=False)[["implemented", "partial", "not_implemented",
+                                                                   "not_applicable"]].sum(),
+                          "safeguard", {"implemented": "implemented", "partial": "partial",
+                                        "not_implemented": "not implemented", "not_applicable": "not applicable"},
+                          "status", "specifications")
+        s.figure(headline=True, fig=charts.stacked_bars(long, "safeguard", "specifications", "status",
+                                                        unit="specifications",
+                                                        title="HIPAA Security Rule implementation specifications by "
+                                                              "safeguard and status"))
+        s.table("HIPAA Security Rule implementation specifications by safeguard and requirement", cov)
     d = s.driver("open_audit_findings_by_age")
     if fnd.empty:
         s.say(absent("Open audit findings", p, fnd, "findings") if "in the store" in str(fnd.attrs.get("note", ""))
