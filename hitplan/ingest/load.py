@@ -9,7 +9,6 @@ into one row per item (Qualys' and Tenable's CVE lists) makes more rows than rec
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from hitplan.ingest.profiles import (
     DATE_ORDERS,
     DERIVED,
     FIXED,
+    REPEAT_SUFFIX,
     column_map,
     date_layouts,
     derive_sql,
@@ -537,13 +537,11 @@ def _header_repeats(con, load_id: int, limit: int = 10_000) -> list[str]:
             continue
         if not isinstance(cells, dict) or len(cells) < 2:
             continue
-        same = sum(isinstance(v, str) and v.strip().lower() == _REPEAT.sub("", k).strip().lower() for k, v in cells.items())
+        same = sum(isinstance(v, str) and v.strip().lower() == REPEAT_SUFFIX.sub("", k).strip().lower()
+                   for k, v in cells.items())
         if same * 2 > len(cells):
             found.append(f"line {line}" if line else f"record {row_number}")
     return found
-
-
-_REPEAT = re.compile(r"\s*\(\d+\)$")  # "Labels (2)": a repeated header name as source.py numbers it
 
 
 def _merge_duplicates(con, feed: Feed, load_id: int, order: str) -> int:

@@ -82,6 +82,8 @@ DATETIME_FORMATS: dict[str, tuple[str, ...]] = {
     "mdy": _ordered_formats("mdy"),
     "dmy": _ordered_formats("dmy"),
     "jira": ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%y"),
+    # ManageEngine ServiceDesk Plus: "Nov 10, 2016 11:44 AM".
+    "mon_d_y": ("%b %d, %Y %I:%M %p", "%b %d, %Y %I:%M:%S %p"),
     "iso_t": ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"),
     # UTC written with a literal Z (a %z format would make DuckDB return TIMESTAMPTZ and shift twice).
     # %n reads any number of fraction digits (Defender writes seven).
@@ -94,6 +96,7 @@ LAYOUT_WORDS: dict[str, tuple[str, ...]] = {
     "mdy": ("MM/DD/YYYY HH:MM[:SS]", "MM/DD/YYYY HH:MM[:SS] AM/PM", "MM/DD/YYYY (also with - or . and YY)"),
     "dmy": ("DD/MM/YYYY HH:MM[:SS]", "DD/MM/YYYY HH:MM[:SS] AM/PM", "DD/MM/YYYY (also with - or . and YY)"),
     "jira": ("DD/Mon/YY HH:MM AM/PM",),
+    "mon_d_y": ("Mon D, YYYY HH:MM[:SS] AM/PM",),
     "iso_t": (),
     "iso_z": (),
 }
@@ -232,7 +235,7 @@ def profile(name: str) -> Profile:
 
 
 # A repeated header name as source.py numbers it: "Watchers", "Watchers (2)".
-_REPEAT_SUFFIX = re.compile(r"\s*\(\d+\)$")
+REPEAT_SUFFIX = re.compile(r"\s*\(\d+\)$")
 
 
 def person_sources(prof: Profile, feed: Feed, header: list[str], mapping: dict[str, str]) -> set[str]:
@@ -249,7 +252,7 @@ def person_sources(prof: Profile, feed: Feed, header: list[str], mapping: dict[s
     for col in header:
         if col in mapped:
             continue
-        if normalize_name(_REPEAT_SUFFIX.sub("", col)) in listed or is_person_header(col):
+        if normalize_name(REPEAT_SUFFIX.sub("", col)) in listed or is_person_header(col):
             persons.add(col)
     return persons
 
