@@ -41,7 +41,7 @@ from hitplan.periods import Period
 ROWS_CTE = "kpi_rows"
 DIRECTIONS = ("higher_is_better", "lower_is_better", "none")
 _KEYS = {"label", "description", "unit", "grain", "columns", "requires", "requires_any", "when_empty", "when_blank",
-         "params", "threshold", "direction", "null_note", "note", "uses"}
+         "params", "threshold", "direction", "null_note", "note", "uses", "standard"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class KpiDef:
     note: str | None  # said with every result (e.g. that the figure is a proxy), after any other note
     sql: str  # with the KPIs it uses as CTEs in front
     uses: tuple[str, ...] = ()
+    standard: str | None = None  # the published definition it follows (document, section)
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -206,6 +207,7 @@ def definitions() -> dict[str, KpiDef]:
                 note=d.get("note"),
                 sql=folder.joinpath(f"{name}.sql").read_text(encoding="utf-8"),
                 uses=tuple(d.get("uses") or ()),
+                standard=d.get("standard"),
             )
     return {name: _with_uses(d, found) for name, d in found.items()}
 

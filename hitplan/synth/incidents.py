@@ -664,6 +664,14 @@ class IncidentGenerator:
             "calendar_duration_hours": out.blank(n),
             "business_duration_hours": out.blank(n),
             "time_worked_hours": out.blank(n),
+            # Filled by the plants below once the demo writes them (vendor escalations, breaches, SLA pauses).
+            "on_hold_hours": out.blank(n),
+            "vendor_engaged_at": out.blank(n),
+            "vendor_responded_at": out.blank(n),
+            "breach_discovered_at": out.blank(n),
+            "individuals_notified_at": out.blank(n),
+            "hhs_notified_at": out.blank(n),
+            "individuals_affected": out.blank(n),
         }
 
     def _departments(self, cat: np.ndarray) -> np.ndarray:

@@ -173,7 +173,20 @@ final as (
         end as resolution_basis,
         case when time_zone is null then (epoch(closed_at) - epoch(opened_at)) / 86400.0
              else (epoch(timezone(time_zone, closed_at)) - epoch(timezone(time_zone, opened_at))) / 86400.0
-        end as close_days
+        end as close_days,
+        reassignment_count,
+        made_sla,
+        on_hold_hours,
+        -- the vendor's own response clock (not the desk's acknowledgement), in the hospital's wall-clock minutes
+        vendor_engaged_at,
+        vendor_responded_at,
+        case when time_zone is null then (epoch(vendor_responded_at) - epoch(vendor_engaged_at)) / 60.0
+             else (epoch(timezone(time_zone, vendor_responded_at)) - epoch(timezone(time_zone, vendor_engaged_at))) / 60.0
+        end as vendor_response_minutes,
+        breach_discovered_at,
+        individuals_notified_at,
+        hhs_notified_at,
+        individuals_affected
     from elapsed
 
 )

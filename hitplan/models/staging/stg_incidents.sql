@@ -32,6 +32,15 @@ renamed as (
         cast(calendar_duration_hours as double) as calendar_duration_hours,
         cast(business_duration_hours as double) as business_duration_hours,
         cast(time_worked_hours as double) as time_worked_hours,
+        cast(reassignment_count as integer) as reassignment_count,
+        cast(made_sla as boolean) as made_sla,
+        cast(on_hold_hours as double) as on_hold_hours,
+        cast(vendor_engaged_at as timestamp) as vendor_engaged_at,
+        cast(vendor_responded_at as timestamp) as vendor_responded_at,
+        cast(breach_discovered_at as timestamp) as breach_discovered_at,
+        cast(individuals_notified_at as timestamp) as individuals_notified_at,
+        cast(hhs_notified_at as timestamp) as hhs_notified_at,
+        cast(individuals_affected as bigint) as individuals_affected,
         _load_id as load_id
     from source
 
