@@ -41,7 +41,8 @@ from hitplan.periods import Period
 ROWS_CTE = "kpi_rows"
 DIRECTIONS = ("higher_is_better", "lower_is_better", "none")
 _KEYS = {"label", "description", "unit", "grain", "columns", "requires", "requires_any", "when_empty", "when_blank",
-         "params", "threshold", "direction", "null_note", "note", "uses", "standard"}
+         "params", "threshold", "direction", "null_note", "note", "uses", "standard",
+         "population"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class KpiDef:
     sql: str  # with the KPIs it uses as CTEs in front
     uses: tuple[str, ...] = ()
     standard: str | None = None  # the published definition it follows (document, section)
+    population: str | None = None  # a ratio's population: what both numerator and denominator cover
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -207,7 +209,7 @@ def definitions() -> dict[str, KpiDef]:
                 note=d.get("note"),
                 sql=folder.joinpath(f"{name}.sql").read_text(encoding="utf-8"),
                 uses=tuple(d.get("uses") or ()),
-                standard=d.get("standard"),
+                standard=d.get("standard"), population=d.get("population"),
             )
     return {name: _with_uses(d, found) for name, d in found.items()}
 
