@@ -494,7 +494,11 @@ def _print_kpi_list(args) -> int:
     if args.format == "json":
         print(json.dumps([{"name": d.name, "area": d.area, "label": d.label, "description": d.description,
                            "unit": d.unit, "grain": d.grain, "threshold": d.threshold, "direction": d.direction,
-                           "source": d.source} for d in defs], indent=2))
+                           "standard": d.standard, "population": d.population, "source": d.source} for d in defs],
+                         indent=2))
+        return 0
+    if args.format == "markdown":
+        print(runner.standards_table(defs))
         return 0
     print(_table(["kpi", "area", "label", "unit", "threshold"],
                  [[d.name, d.area, d.label, d.unit, d.threshold or ""] for d in defs]))
@@ -558,6 +562,8 @@ def cmd_kpi(args) -> int:
     if not args.names:
         raise UsageError("name an area or a KPI (`hitplan kpi support`, `hitplan kpi mttr_by_priority`); "
                          "`hitplan kpi --list` lists them")
+    if args.format == "markdown":
+        raise UsageError("--format markdown is for --list (`hitplan kpi --list --format markdown`)")
     chosen = runner.select(args.names)
     if args.rows and len(chosen) != 1:
         raise UsageError("--rows shows the rows behind one KPI; name one KPI, e.g. `hitplan kpi incident_backlog --rows`")
@@ -1119,7 +1125,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--list", action="store_true", help="list the KPIs (name, area, unit, threshold) and exit")
     _add_period_args(sp)
     _add_settings_arg(sp)
-    sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sp.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table",
+                    help="markdown: with --list, the table of every KPI and the standard it follows (README's)")
     sp.add_argument("--limit", type=_positive(int), default=15, help="rows per KPI in the table format (default 15)")
 
     sp = add("scorecard", "print the nine areas' statuses with the KPIs that drive them", cmd_scorecard,

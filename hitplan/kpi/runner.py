@@ -20,7 +20,7 @@ name (the other KPI's SQL becomes a CTE), so the shared logic is written once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -409,3 +409,15 @@ def select(names_or_areas: list[str]) -> list[KpiDef]:
                              "`hitplan kpi --list` lists the KPIs")
     return list(dict.fromkeys(out))
 
+
+def standards_table(defs: Iterable[KpiDef] | None = None) -> str:
+    """Markdown table of the KPIs with the published definition each follows and, for a ratio, its population
+    (README's "Every KPI and the standard it follows" is this table: `hitplan kpi --list --format markdown`)."""
+
+    def cell(text: str | None) -> str:
+        return " ".join((text or "–").split()).replace("|", "\\|")
+
+    rows = ["| KPI | area | what it measures | standard it follows | population (ratios) |", "|---|---|---|---|---|"]
+    for d in defs if defs is not None else definitions().values():
+        rows.append(f"| `{d.name}` | {d.area} | {cell(d.label)} | {cell(d.standard)} | {cell(d.population)} |")
+    return "\n".join(rows)
