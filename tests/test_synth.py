@@ -287,6 +287,7 @@ def test_only_the_planted_ehr_month_is_below_99_9(small):
 
 
 def test_only_the_planted_vendor_misses_its_response_sla(small):
+    """Judged on the vendor's own clock (engaged -> responded) per P1 escalation, never on the desk's acknowledgement."""
     folder, truth = small
     g = truth.sla_miss
     inc = read_text(folder, "incidents")
@@ -298,12 +299,17 @@ def test_only_the_planted_vendor_misses_its_response_sla(small):
         .groupby("vendor_id")
         .s.min()
     )
+    esc = inc[(inc.priority == "1") & (inc.vendor_responded_at != "")].merge(systems, on="system_id")
+    minutes = (pd.to_datetime(esc.vendor_responded_at) - pd.to_datetime(esc.vendor_engaged_at)).dt.total_seconds() / 60
+    met = (minutes <= esc.vendor_id.map(sla)).groupby(esc.vendor_id).mean() * 100
+    assert met.idxmin() == g.vendor_id and met[g.vendor_id] < 50
+    assert met.drop(g.vendor_id).min() == g.lowest_other_vendor_met_pct == 100.0
+    assert abs(met[g.vendor_id] - g.p1_response_met_pct) < 0.1
+    assert (esc.vendor_id == g.vendor_id).sum() == g.p1_escalations
+    # the hospital desk acknowledges the planted vendor's tickets as quickly as anyone's: no vendor is slow on it
     p12 = inc[inc.priority.isin(["1", "2"]) & (inc.acknowledged_at != "")].merge(systems, on="system_id")
     ack = (pd.to_datetime(p12.acknowledged_at) - pd.to_datetime(p12.opened_at)).dt.total_seconds() / 60
-    med = ack.groupby(p12.vendor_id).median()
-    ratio = (med / sla).dropna()
-    assert list(ratio[ratio > 1].index) == [g.vendor_id]
-    assert ratio[g.vendor_id] > 2.5
+    assert ((ack.groupby(p12.vendor_id).median() / sla).dropna() <= 1).all()
     assert set(g.contract_ids) == set(contracts[contracts.vendor_id == g.vendor_id].contract_id)
 
 
@@ -334,7 +340,9 @@ def test_low_training_department_with_many_howto_tickets(double):
     u = usage[usage.system_id == ehr_id]
     active = u.active_users.astype(float).groupby(u.department).sum() / u.day.nunique()
     inc = read_text(folder, "incidents")
-    howto = inc[inc.category == "how-to"].department.value_counts()
+    # how-to tickets on the EHR over its users (one population); a department of a few EHR users is a ticket or two
+    howto = inc[(inc.category == "how-to") & (inc.system_id == ehr_id)].department.value_counts()
+    active = active[active >= 10]
     per_user = (howto.reindex(active.index).fillna(0) / active).dropna()
     assert per_user.idxmax() == g.department
     assert per_user[g.department] > 2 * per_user.drop(g.department).max()
@@ -398,13 +406,13 @@ def test_only_planted_contracts_hit_their_notice_deadline_soon(small):
     assert (pd.to_datetime(c.start_date) <= pd.Timestamp(END)).all()
 
 
-def test_every_phi_vendor_has_a_baa(small):
+def test_every_phi_vendor_has_a_baa_but_the_planted_one(small):
     folder, truth = small
     systems = read_text(folder, "systems")
     c = read_text(folder, "contracts")
     phi_vendors = set(systems[systems.holds_phi == "true"].vendor_id)
     with_baa = set(c[c.baa_signed == "true"].vendor_id)
-    assert phi_vendors - with_baa == set() and truth.baa_gaps == ()
+    assert phi_vendors - with_baa == {truth.baa_gap.vendor_id} and truth.baa_gaps == (truth.baa_gap.vendor_id,)
 
 
 def test_only_the_planted_pool_climbs_over_budget(small):
@@ -498,6 +506,11 @@ def test_fixed_feeds_and_planted_ids_do_not_depend_on_scale(tiny, small):
         "stale_controls",
         "renewal_deadlines",
         "over_budget_pool",
+        "audit_findings_due",
+        "dr_coverage_gaps",
+        "risk_accepted_findings",
+        "open_criticals_past_policy",
+        "baa_gap",
     ):
         assert getattr(ta, field) == getattr(tb, field), field
     assert (ta.ehr_outage_month.month, ta.ehr_outage_month.outage_minutes) == (

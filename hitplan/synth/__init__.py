@@ -15,10 +15,13 @@ How ``scale`` works (volumes change, the shape does not):
 - incidents: daily Poisson counts of 12,000 x scale a year with weekday and winter seasonality; the
   incidents that cause outages come at a fixed monthly rate (x min(scale, 1)) so monthly
   availability looks the same at every scale; the planted switch tickets grow with max(1, scale).
-- usage: rows for round(130 x scale) (system, department) pairs a day, at least 10, at most every
-  application x department (119 x 83 = 9,877 pairs, 10.8 M rows over the default window at scale
-  100). Pairs are taken in a fixed order (EHR x every department first) and each pair's numbers are
-  independent of how many are written.
+- usage: rows for round(N x scale) (system, department) pairs a day, N being every application x every
+  department in its audience (2,067 pairs at scale 1, so every department that raises an application's tickets
+  has usage for it), never fewer than the EHR x every department plus each other application's busiest
+  department (201 pairs), at most every application x department (119 x 83 = 9,877 pairs, 10.8 M rows over
+  the default window at scale 100). Tickets on an application come only from departments with usage rows for
+  it, at any scale. Pairs are taken in a fixed order and each pair's numbers are independent of how many are
+  written.
 - costs: each pool-month total is fixed by the budget; scale only sets how many ledger lines it is
   cut into (about 300 x scale a month), so amounts per line shrink as lines multiply.
 - backups: floor(scale) jobs per system per night plus one with probability frac(scale).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +26,20 @@ STALE_PREFERENCE = (
     "164.308(a)(5)(ii)(B)",
 )
 MIN_STALE = 4
+# Planted audit findings: open past a due day inside the window, and closed after their due day (days late).
+PAST_DUE_FINDINGS = 3
+CLOSED_LATE_FINDINGS = 3
+LATE_DAYS = (7, 45)
+
+
+@dataclass(frozen=True)
+class FindingPlants:
+    """Finding ids planted past due (open at the window's end, due inside it) and closed late, with their figures."""
+
+    past_due: tuple[str, ...]
+    past_due_on: tuple[str, ...]
+    closed_late: tuple[str, ...]
+    closed_late_days: tuple[int, ...]
 
 FINDINGS: tuple[tuple[str, str, str, str, str], ...] = (
     # (source, framework, control_id, title, severity)
@@ -204,38 +219,78 @@ def control_columns(
     return cols, sorted(stale)
 
 
-def finding_columns(params: Params, controls: list[dict[str, str]]) -> dict[str, pa.Array]:
-    """About thirty audit and assessment findings spread over the window, most closed."""
+def finding_rows(params: Params, controls: list[dict[str, str]]) -> tuple[list[tuple], FindingPlants]:
+    """About thirty audit and assessment findings spread over the window (sorted by opening day, with their ids),
+    and the planted ones: a few open past their due day at the window's end, a few closed after it."""
     rng = stream(params, "findings")
     known = {(r["framework"], r["control_id"]) for r in controls}
-    rows = []
+    rows, later = [], []
     for source, framework, control, title, severity in FINDINGS:
         if (framework, control) not in known:
             control = None
         opened = params.start + dt.timedelta(days=int(rng.integers(20, params.n_days - 10)))
         due = opened + dt.timedelta(days=int(rng.choice([60, 90, 120, 180])))
         age = (params.end - opened).days
-        closed = None
+        closed, pushed = None, None
         if age > 60 and rng.random() < 0.75:
             closed = opened + dt.timedelta(days=int(rng.integers(14, min(age, (due - opened).days) + 1)))
         elif due <= params.end:
-            # Open findings are still inside their agreed remediation time: none is planted as overdue.
-            due = params.end + dt.timedelta(days=int(rng.integers(30, 120)))
-        rows.append((opened, source, framework, control, title, severity, due, closed))
-    rows.sort(key=lambda r: r[0])
-    ids, seq = [], {}
-    for r in rows:
-        seq[r[0].year] = seq.get(r[0].year, 0) + 1
-        ids.append(f"AF-{r[0].year}-{seq[r[0].year]:03d}")
+            pushed = params.end + dt.timedelta(days=int(rng.integers(30, 120)))
+        rows.append([opened, source, framework, control, title, severity, due, closed])
+        later.append(pushed)
+    past_due, late = _plant_due_findings(params, rows)
+    for i, r in enumerate(rows):
+        # Every other finding still open was given more time (a revised due day after the window): only the planted
+        # ones are past due at the window's end.
+        if r[7] is None and i not in past_due and later[i] is not None:
+            r[6] = later[i]
+    order = sorted(range(len(rows)), key=lambda i: rows[i][0])
+    ids, seq = {}, {}
+    for i in order:
+        y = rows[i][0].year
+        seq[y] = seq.get(y, 0) + 1
+        ids[i] = f"AF-{y}-{seq[y]:03d}"
+    plants = FindingPlants(
+        past_due=tuple(sorted(ids[i] for i in past_due)),
+        past_due_on=tuple(rows[i][6].isoformat() for i in sorted(past_due, key=lambda i: ids[i])),
+        closed_late=tuple(sorted(ids[i] for i in late)),
+        closed_late_days=tuple((rows[i][7] - rows[i][6]).days for i in sorted(late, key=lambda i: ids[i])),
+    )
+    return [(ids[i], *rows[i]) for i in order], plants
+
+
+def _plant_due_findings(params: Params, rows: list[list]) -> tuple[list[int], list[int]]:
+    """Set the planted findings in ``rows`` (changed in place): PAST_DUE_FINDINGS left open past a due day inside
+    the window, CLOSED_LATE_FINDINGS closed some days after their due day. Draws from their own stream."""
+    rng = stream(params, "findings", "due")
+    end = params.end
+    # Past due by weeks to about a year, never years: due at least a month before the end, opened in its last 18 months.
+    recent = [i for i, r in enumerate(rows) if r[6] <= end - dt.timedelta(days=30) and r[0] >= end - dt.timedelta(days=540)]
+    older = [i for i, r in enumerate(rows) if r[6] <= end - dt.timedelta(days=30) and i not in recent]
+    pool = recent if len(recent) >= PAST_DUE_FINDINGS else recent + older[-(PAST_DUE_FINDINGS - len(recent)):]
+    past_due = sorted(int(i) for i in rng.choice(pool, size=min(PAST_DUE_FINDINGS, len(pool)), replace=False))
+    for i in past_due:
+        rows[i][7] = None
+    rest = [i for i, r in enumerate(rows) if i not in past_due and r[6] <= end - dt.timedelta(days=60)]
+    late = sorted(int(i) for i in rng.choice(rest, size=min(CLOSED_LATE_FINDINGS, len(rest)), replace=False))
+    for i in late:
+        days = int(rng.integers(LATE_DAYS[0], LATE_DAYS[1] + 1))
+        rows[i][7] = min(rows[i][6] + dt.timedelta(days=days), end - dt.timedelta(days=1))
+    return past_due, late
+
+
+def finding_columns(params: Params, controls: list[dict[str, str]]) -> dict[str, pa.Array]:
+    """The findings feed."""
+    rows, _ = finding_rows(params, controls)
     c = list(zip(*rows))
     return {
-        "finding_id": out.text(ids),
-        "source": out.text(list(c[1])),
-        "framework": out.text(list(c[2])),
-        "control_id": out.text(list(c[3])),
-        "title": out.text(list(c[4])),
-        "severity": out.text(list(c[5])),
-        "opened_on": out.dates(np.array(c[0], dtype="datetime64[D]")),
-        "due_on": out.dates(np.array(c[6], dtype="datetime64[D]")),
-        "closed_on": out.dates(np.array([d if d else np.datetime64("NaT") for d in c[7]], dtype="datetime64[D]")),
+        "finding_id": out.text(list(c[0])),
+        "source": out.text(list(c[2])),
+        "framework": out.text(list(c[3])),
+        "control_id": out.text(list(c[4])),
+        "title": out.text(list(c[5])),
+        "severity": out.text(list(c[6])),
+        "opened_on": out.dates(np.array(c[1], dtype="datetime64[D]")),
+        "due_on": out.dates(np.array(c[7], dtype="datetime64[D]")),
+        "closed_on": out.dates(np.array([d if d else np.datetime64("NaT") for d in c[8]], dtype="datetime64[D]")),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 
@@ -18,6 +20,12 @@ DR_NOTES_FAIL = (
 )
 PACS_NOTE = "Image archive failover stalled: VNA replication 11 h behind; restored from secondary storage"
 PACS_RTO_ACHIEVED = 14.5
+# A tier-2 application whose yearly DR test of the latest year was postponed: not tested in the last 12 months.
+UNTESTED_DR_SYSTEM = "onc_record"
+# A tier-1 system whose nightly backup job was dropped from the schedule (after a server move) this many days before
+# the window's end: no backup job in the last year.
+BACKUP_GAP_SYSTEM = "fetal_surv"
+BACKUP_GAP_DAYS = 400
 BACKUP_SIZE_GB = {
     "ehr": 18_500.0,
     "pacs": 96_000.0,
@@ -84,6 +92,8 @@ def dr_tests(params: Params, org: Org) -> tuple[dict[str, pa.Array], str]:
                 else DR_NOTES_PASS[int(rng.integers(0, len(DR_NOTES_PASS)))]
             )
             rows.append((day, i, kind, rto_t, round(rto_a, 1), rpo_t, round(rpo_a, 2), passed, note, False))
+    skip, latest = org.index[UNTESTED_DR_SYSTEM], params.last_day - np.timedelta64(364, "D")
+    rows = [r for r in rows if not (r[1] == skip and r[0] >= latest)]
     rows.sort(key=lambda r: (r[0], r[1]))
     ids, seq, planted_id = [], {}, ""
     for r in rows:
@@ -134,6 +144,9 @@ class BackupGenerator:
         specs = [org.systems[i] for i in self.systems]
         self.size = np.array([BACKUP_SIZE_GB.get(s.key, float(rng.uniform(20, 2500))) for s in specs])
         self.rate = rng.uniform(600, 2400, k)  # GB per hour
+        self.gap = int(np.flatnonzero(self.systems == org.index[BACKUP_GAP_SYSTEM])[0])
+        self.gap_from = params.last_day - np.timedelta64(BACKUP_GAP_DAYS, "D")
+        self.gap_last_job: np.datetime64 | None = None  # the day the planted system's last backup started
 
     def month(self, month: Month) -> dict[str, pa.Array]:
         """Jobs for the nights of ``month`` (the window's last night is left out: its jobs finish after it)."""
@@ -145,6 +158,8 @@ class BackupGenerator:
         night = np.repeat(np.repeat(nights, k), counts.ravel())
         sysi = np.repeat(np.tile(np.arange(k), len(nights)), counts.ravel())
         n = len(night)
+        # The planted system's jobs stop (rows dropped after every draw was made, so the others' values stay).
+        keep = ~((sysi == self.gap) & (night >= self.gap_from))
         years = (night - self.p.first_day).astype(np.int64) / 365.25
         part = 1.0 / max(self.p.scale, 1.0)
         size = self.size[sysi] * 1.15**years * rng.uniform(0.97, 1.03, n) * np.where(self.p.scale > 1, part, 1.0)
@@ -154,6 +169,11 @@ class BackupGenerator:
         finished = started + np.rint(hours * 3600).astype(np.int64) * SECOND
         u = rng.random(n)
         status = np.where(u < 0.98, 0, np.where(u < 0.992, 1, 2))
+        night, sysi, size, started, finished, status = (a[keep] for a in (night, sysi, size, started, finished, status))
+        ran = started[sysi == self.gap]
+        if len(ran):
+            last = ran.max().astype("datetime64[D]")
+            self.gap_last_job = last if self.gap_last_job is None else max(last, self.gap_last_job)
         seq = rank_within(night)
         ymd = pa.compute.replace_substring(out.dates(night), "-", "")
         return {
@@ -164,3 +184,31 @@ class BackupGenerator:
             "status": out.pick(("success", "warning", "failed"), status),
             "size_gb": out.number(size, 1, status != 2),
         }
+
+
+def coverage_since(params: Params) -> dt.date:
+    """The first day of the 12 months that end with the window's last day."""
+    after = params.end + dt.timedelta(days=1)
+    return after.replace(year=after.year - 1, day=min(after.day, 28) if after.month == 2 else after.day)
+
+
+def dr_coverage(params: Params, org: Org, cols: dict[str, pa.Array]) -> dict[str, list[str]]:
+    """Tier-1/2 system ids by what their DR tests of the last 12 months show (the window's end back 12 months):
+    'tabletop_only', 'failed_only' (technical tests, none passed), 'untested' (no test at all)."""
+    since = coverage_since(params).isoformat()
+    day = cols["test_date"].to_pylist()  # the feed's text: ISO dates, 'true' / 'false'
+    sid = cols["system_id"].to_pylist()
+    kind = cols["test_type"].to_pylist()
+    passed = [p == "true" for p in cols["passed"].to_pylist()]
+    recent = [(s, k, p) for s, d, k, p in zip(sid, day, kind, passed) if d >= since]
+    out: dict[str, list[str]] = {"tabletop_only": [], "failed_only": [], "untested": []}
+    for i, spec in enumerate(org.systems):
+        if spec.tier not in (1, 2):
+            continue
+        mine = [(k, p) for s, k, p in recent if s == org.system_ids[i]]
+        technical = [p for k, p in mine if k != "tabletop"]
+        if any(technical):
+            continue
+        key = "failed_only" if technical else "tabletop_only" if mine else "untested"
+        out[key].append(org.system_ids[i])
+    return out

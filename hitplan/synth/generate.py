@@ -16,6 +16,7 @@ from hitplan.synth import catalog, compliance, continuity, finance, initiatives,
 from hitplan.synth import org as org_feeds
 from hitplan.synth import output as out
 from hitplan.synth.contracts import Contract, build_contracts, contract_columns, vendor_sla_minutes
+from hitplan.synth.contracts import BAA_GAP_VENDOR
 from hitplan.synth.incidents import IncidentGenerator, IncidentStats
 from hitplan.synth.training import TrainingBuilder
 from hitplan.synth.truth import (
@@ -32,6 +33,16 @@ from hitplan.synth.truth import (
     SlaMiss,
     StaleControls,
 )
+from hitplan.synth.truth import (  # the demo made honest (issue 16): compliance, training, security, continuity
+    AuditFindingsDue,
+    BaaGap,
+    BackupGap,
+    DrCoverageGaps,
+    LateTraining,
+    OpenCriticalsPastPolicy,
+    RiskAcceptedFindings,
+)
+from hitplan.synth.truth import CascadingOutage, LateBreachNotice  # the demo made honest (issue 16): incidents
 from hitplan.synth.usage import UsageGenerator
 from hitplan.synth.world import Month, Org, Params, fiscal_year, window_months
 
@@ -164,6 +175,16 @@ def generate(
         renewal_deadlines=_renewal_truth(params, contracts),
         over_budget_pool=_budget_truth(params, ledger),
         cost_anomalies=_cost_anomaly_truth(org, ledger),
+        baa_gaps=(org.vendor_ids[BAA_GAP_VENDOR],),
+        audit_findings_due=_audit_findings_truth(params, controls),
+        dr_coverage_gaps=_dr_coverage_truth(params, org, dr_cols),
+        risk_accepted_findings=_risk_accepted_truth(org, vulns),
+        open_criticals_past_policy=_open_criticals_truth(vulns),
+        late_training=_late_training_truth(trainer.late_completion(assignments)),
+        backup_gap=_backup_gap_truth(params, org, backups),
+        baa_gap=_baa_gap_truth(org, contracts, ledger),
+        late_breach_notice=_late_breach_truth(inc.stats),
+        cascading_outage=_cascade_truth(inc.stats),
     )
     (out_dir / "ground_truth.json").write_text(truth.to_json(), encoding="utf-8")
     return truth
@@ -249,21 +270,52 @@ def _ehr_truth(org: Org, stats: IncidentStats, months: list[Month]) -> EhrOutage
 
 
 def _sla_truth(org: Org, contracts: list[Contract], stats: IncidentStats) -> SlaMiss:
-    """Planted situation 3."""
+    """Planted situation 3: per-ticket attainment of the vendors' responses to P1 escalations."""
     sla = vendor_sla_minutes(contracts)
     v = catalog.SLA_VENDOR
-    acks = np.concatenate(stats.ack_p12.get(v, [np.zeros(0)]))
-    ratios = [float(np.median(np.concatenate(a))) / sla[k] for k, a in stats.ack_p12.items() if k != v and k in sla]
+
+    def answered(key: str) -> np.ndarray:
+        minutes = np.concatenate(stats.vendor_p1_response.get(key, [np.zeros(0)]))
+        return minutes[np.isfinite(minutes)]
+
+    def met_pct(key: str) -> float:
+        a = answered(key)
+        return 100.0 * float((a <= sla[key]).mean())
+
+    others = [met_pct(k) for k in stats.vendor_p1_response if k != v and k in sla and len(answered(k))]
     ids = tuple(sorted(c.contract_id for c in contracts if c.vendor == v and c.sla_response is not None))
     vendor = next(x for x in catalog.VENDORS if x.key == v)
+    mine = answered(v)
     return SlaMiss(
         org.vendor_ids[v],
         vendor.name,
         ids,
         sla[v],
         tuple(org.system_ids[i] for i, s in enumerate(org.systems) if s.vendor == v),
-        round(float(np.median(acks)), 1),
-        round(max(ratios), 3),
+        int(len(mine)),
+        round(met_pct(v), 1) if len(mine) else 0.0,
+        round(float(np.median(mine)), 1) if len(mine) else 0.0,
+        round(min(others), 1) if others else 100.0,
+    )
+
+
+def _late_breach_truth(stats: IncidentStats) -> LateBreachNotice:
+    """The breach notified late, and the others' longest notice."""
+    row = next(b for b in stats.breaches if b[0] == stats.late_breach)
+    others = [int(b[4]) for b in stats.breaches if b[0] != stats.late_breach and np.isfinite(b[4])]
+    return LateBreachNotice(
+        row[0], row[1], row[2], row[3], int(row[4]), int(row[5]), len(stats.breaches), max(others, default=0)
+    )
+
+
+def _cascade_truth(stats: IncidentStats) -> CascadingOutage:
+    """Every core-switch P1 outage and the dependants' tickets it raised."""
+    events = [stats.cascades[g] for g in sorted(stats.cascades)]
+    return CascadingOutage(
+        len(events),
+        tuple(e[0] for e in events),
+        tuple(tuple(d[0] for d in e[4]) for e in events),
+        tuple(tuple(d[1] for d in e[4]) for e in events),
     )
 
 
@@ -290,7 +342,7 @@ def _cost_anomaly_truth(org: Org, ledger: finance.Ledger) -> CostAnomalies:
 def _training_truth(
     org: Org, completion: dict[str, float], active: dict[str, float], stats: IncidentStats
 ) -> LowTrainingDepartment:
-    """Planted situation 5."""
+    """Planted situation 5 (how-to tickets on the EHR per 100 average daily active EHR users)."""
     dept = catalog.LOW_TRAINING_DEPARTMENT
     others = [v for k, v in completion.items() if k != dept]
     rate = {d: 100.0 * stats.howto_by_dept[org.dept_index[d]] / a for d, a in active.items() if a > 0}
@@ -323,3 +375,81 @@ def _budget_truth(params: Params, ledger: finance.Ledger) -> OverBudgetPool:
         if p == pool and m >= f"{ledger.ramp_start.year:04d}-{ledger.ramp_start.month:02d}"
     }
     return OverBudgetPool(pool, finance.latest_complete_fiscal_year(params), ratios)
+
+
+def _audit_findings_truth(params: Params, controls: list[dict[str, str]]) -> AuditFindingsDue:
+    """Audit findings planted past due and closed late."""
+    _, f = compliance.finding_rows(params, controls)
+    return AuditFindingsDue(f.past_due, f.past_due_on, f.closed_late, f.closed_late_days)
+
+
+def _dr_coverage_truth(params: Params, org: Org, dr_cols: dict) -> DrCoverageGaps:
+    """Tier-1/2 systems without a passed technical DR test in the last 12 months, by what they have."""
+    gaps = continuity.dr_coverage(params, org, dr_cols)
+    return DrCoverageGaps(
+        continuity.coverage_since(params).isoformat(),
+        tuple(gaps["tabletop_only"]),
+        tuple(gaps["failed_only"]),
+        tuple(gaps["untested"]),
+        org.sid(continuity.UNTESTED_DR_SYSTEM),
+    )
+
+
+def _risk_accepted_truth(org: Org, vulns: security.VulnerabilityBuilder) -> RiskAcceptedFindings:
+    """The risk-accepted KEV finding and the non-KEV high ones."""
+    due = {r["cve_id"]: r["due_date"] for r in vulns.kev}
+    kev = sorted(vulns.accepted_kev)
+    return RiskAcceptedFindings(
+        tuple(kev),
+        tuple(due[c] for _, c in kev),
+        tuple(org.sid(security.ACCEPTED_KEV_SYSTEM) for _ in kev),
+        tuple(vulns.accepted_non_kev("high")),
+    )
+
+
+def _open_criticals_truth(vulns: security.VulnerabilityBuilder) -> OpenCriticalsPastPolicy:
+    """Critical findings open past the remediation policy at the window's end."""
+    hits = vulns.open_critical_past_policy()
+    return OpenCriticalsPastPolicy(
+        security.CRITICAL_POLICY_DAYS, tuple(sorted((h, v) for h, v, _ in hits)), max((d for *_, d in hits), default=0)
+    )
+
+
+def _late_training_truth(per_dept: dict[str, tuple[int, int, int]]) -> LateTraining:
+    """The department planted with late training completions."""
+    from hitplan.synth.training import LATE_TRAINING_DEPARTMENT as dept
+
+    late = {d: 100.0 * lt / c for d, (c, lt, _) in per_dept.items() if c > 0}
+    others = [v for d, v in late.items() if d != dept]
+    return LateTraining(
+        dept,
+        round(float(late.get(dept, 0.0)), 1),
+        round(float(np.median(others)), 1) if others else 0.0,
+        int(per_dept.get(dept, (0, 0, 0))[2]),
+        int(sum(o for _, _, o in per_dept.values())),
+    )
+
+
+def _backup_gap_truth(params: Params, org: Org, backups: continuity.BackupGenerator) -> BackupGap:
+    """The tier-1 system whose backups stopped."""
+    last = backups.gap_last_job
+    return BackupGap(
+        org.sid(continuity.BACKUP_GAP_SYSTEM),
+        str(last) if last is not None else "",
+        str(backups.gap_from),
+    )
+
+
+def _baa_gap_truth(org: Org, contracts: list[Contract], ledger: finance.Ledger) -> BaaGap:
+    """The vendor paid for a PHI system with no BAA in force."""
+    v = BAA_GAP_VENDOR
+    phi = {s.key for s in org.systems if s.phi}
+    name = next(x.name for x in catalog.VENDORS if x.key == v)
+    return BaaGap(
+        org.vendor_ids[v],
+        name,
+        tuple(sorted(c.contract_id for c in contracts if c.vendor == v)),
+        tuple(sorted({org.sid(st.system) for st in ledger.streams if st.vendor == v and st.system in phi
+                      and org.spec(st.system).vendor != v})),
+        tuple(sorted(org.sid(s.key) for s in org.systems if s.vendor == v and s.phi)),
+    )

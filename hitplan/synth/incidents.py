@@ -2,7 +2,14 @@
 
 Three kinds of rows make up each month: the bulk (volume scales with ``scale``), a small stream of
 incidents with service outages (fixed rate, so monthly availability keeps its shape at any scale),
-and the planted streams (rising core-switch P1/P2s, the EHR outage month, the slow vendor's tickets).
+and the planted streams (rising core-switch P1/P2s and the outages they cascade to the applications behind
+them, the EHR outage month, the slow vendor's escalations, the breaches of PHI).
+
+An application's tickets come in proportion to its users (expected daily active users over the departments
+with usage rows, times a rate for its kind) and only from those departments, so every (system, department)
+pair that raises tickets has usage (hitplan/synth/usage.py). Resolved tickets carry their on-hold pause; P1/P2
+tickets a vendor's product team handles are escalated to the vendor (engaged, responded); the planted breaches
+carry their discovery and notification dates (45 CFR 164.404, 164.408). These draws come from their own streams.
 """
 
 from __future__ import annotations
@@ -17,8 +24,11 @@ import pyarrow.compute as pc
 
 from hitplan.synth import catalog
 from hitplan.synth import output as out
+from hitplan.synth.usage import expected_active
 from hitplan.synth.contracts import Contract, vendor_sla_minutes
-from hitplan.synth.world import SECOND, Month, Names, Org, Params, stream, systematic_split, weyl, window_months
+from hitplan.synth.world import (
+    PHI, SECOND, Month, Names, Org, Params, rank_within, stream, systematic_split, window_months,
+)
 
 CATEGORIES = (
     "software",
@@ -48,6 +58,33 @@ RESOLVE_SIGMA = np.array([0.6, 0.7, 0.9, 0.9, 0.8])
 # same planning figures as hitplan/kpi/config.yaml's response targets.
 SLA_RESOLVE_H = np.array([4.0, 8.0, 72.0, 120.0, 720.0])
 USERS_MEDIAN = np.array([250.0, 40.0, 2.0, 1.0, 1.0])
+# Relative tickets per expected daily active user by application category (the EHR's workflows raise the most).
+APP_TICKET_RATE = {
+    "ehr": 1.0, "pacs": 0.8, "lis": 0.8, "pharmacy": 0.6, "erp": 0.6, "telehealth": 0.8, "patient_portal": 0.6,
+    "clinical": 0.7, "business": 0.6, "collaboration": 0.35, "security": 0.3,
+}
+# Share of resolved tickets that sat on hold (awaiting the caller or a vendor), by priority: the lower the
+# priority, the likelier a wait on the caller.
+ON_HOLD_SHARE = np.array([0.05, 0.08, 0.14, 0.18, 0.20])
+# A vendor is engaged on P1/P2 tickets its product team handles (not the desk's, the network team's or the
+# integration team's): this share of them; the rest the hospital's team fixes alone.
+VENDOR_ENGAGED_SHARE = 0.7
+VENDOR_CATEGORIES = ("software", "performance", "hardware", "network")
+SLOW_VENDOR_MISS_SHARE = 0.8  # the planted vendor's P1 responses past its contract's response SLA
+# Core switches and the applications behind them: a P1 outage on the switch takes them down at the same time.
+# The EHR is dual-homed across both data centres, so its planted month stays the only one below target.
+CASCADE_DEPENDANTS = {
+    "core_dc1": ("pacs", "lis", "adc"),
+    "core_dc2": ("vna", "onbase"),
+    "core_tower": ("clin_comms", "nurse_call_int", "ehr_mobile"),
+}
+# Breaches of PHI: a planted security ticket every BREACH_EVERY months, on one of these systems, plus the late one.
+BREACH_EVERY = 4
+BREACH_SYSTEMS = ("laptops", "efax", "m365_mail", "ehr", "onbase")
+BREACH_NOTIFY_DAYS = (20, 55)  # individuals notified this many days after discovery (45 CFR 164.404: <= 60)
+LATE_BREACH_DAYS = 74
+LATE_BREACH_AFFECTED = 212
+LATE_BREACH_MONTHS_BEFORE_END = 8  # inside the last complete fiscal year and the last twelve months
 DOW = np.array([1.30, 1.18, 1.12, 1.08, 0.98, 0.45, 0.40]) / 0.93  # Monday first
 PER_YEAR = 12_000
 OUTAGES_PER_MONTH = 6.0
@@ -295,9 +332,25 @@ EHR_TEXT = (
     "Epic unavailable hospital-wide - downtime procedures activated",
     "Epic Hyperspace freezing and logging users out - partial outage",
 )
-FIXED_TEXT = SWITCH_TEXT + EHR_TEXT
+CASCADE_TEXT = (
+    "Application unreachable - core network outage",
+    "Users disconnected from the application - data center network down",
+    "Application down during core switch failure",
+)
+BREACH_TEXT = (
+    "Lost laptop with patient data - not encrypted",
+    "Fax with patient records sent to the wrong number",
+    "Mailbox holding patient data compromised by phishing",
+    "Employee opened patient records without a work reason",
+    "Patient documents mailed to the wrong address",
+)
+FIXED_TEXT = SWITCH_TEXT + EHR_TEXT + CASCADE_TEXT + BREACH_TEXT
 DESC_SWITCH = 0
 DESC_EHR = len(SWITCH_TEXT)
+DESC_CASCADE = DESC_EHR + len(EHR_TEXT)
+DESC_BREACH = DESC_CASCADE + len(CASCADE_TEXT)
+# Row kinds: 0 bulk, 1 outage, 2 planted switch or slow-vendor ticket, 3 planted EHR outage, 4 breach, 5 cascade.
+KIND_BREACH, KIND_CASCADE = 4, 5
 
 
 @dataclass
@@ -307,8 +360,14 @@ class IncidentStats:
     switch_by_quarter: dict[str, int] = field(default_factory=dict)
     ehr_outage_by_month: dict[str, float] = field(default_factory=dict)
     ehr_outage_month: str = ""
-    ack_p12: dict[str, list[np.ndarray]] = field(default_factory=dict)
     howto_by_dept: np.ndarray | None = None
+    # vendor key -> response minutes of its P1 escalations (nan: no response yet), and its SLA (minutes)
+    vendor_p1_response: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    # (number, system_id, discovered, individuals notified or "", days to notify or nan, individuals affected)
+    breaches: list[tuple[str, str, str, str, float, int]] = field(default_factory=list)
+    late_breach: str = ""
+    # cascade id -> (switch number, switch system, opened, switch outage, [(number, system, outage)])
+    cascades: dict[int, list] = field(default_factory=dict)
 
 
 def _parsed_templates() -> tuple[list[str], list[int], list[str], list[np.ndarray]]:
@@ -352,14 +411,16 @@ class IncidentGenerator:
         self.p, self.org = params, org
         n = len(org.systems)
         cats = [s.category for s in org.systems]
-        vol = np.array(
-            [
-                (np.sqrt(s.users or 50) * (8.0 if s.category == "ehr" else 1.0))
-                if s.kind == "application"
-                else VOLUME_BY_CATEGORY.get(s.category, 5.0)
-                for s in org.systems
-            ]
-        )
+        # Who can raise a ticket on an application: its departments with usage rows (expected daily active users).
+        self.pair_users = expected_active(params, org)
+        app_users = self.pair_users.sum(axis=1)
+        is_app = np.array([s.kind == "application" for s in org.systems])
+        # Tickets in proportion to users and kind; the unit keeps the applications' total weight what it was
+        # against the infrastructure's (the square root of licensed users per application, eight for the EHR).
+        rate = np.array([APP_TICKET_RATE.get(s.category, 0.5) for s in org.systems]) * app_users
+        unit = sum(np.sqrt(s.users or 50) * (8.0 if s.category == "ehr" else 1.0) for s in org.systems if s.kind ==
+                   "application") / max(rate[is_app].sum(), 1e-9)
+        vol = np.where(is_app, rate * unit, [VOLUME_BY_CATEGORY.get(s.category, 5.0) for s in org.systems])
         aff = np.array([[AFFINITY[c].get(cat, 0.0) for cat in CATEGORIES] for c in cats])
         self.weight = vol[:, None] * aff  # system x ticket category
         self.switches = np.array([org.index[k] for k in catalog.EOS_SWITCHES])
@@ -372,6 +433,9 @@ class IncidentGenerator:
         sla = vendor_sla_minutes(contracts)
         self.sla = np.array([sla.get(s.vendor, np.nan) for s in org.systems])
         self.slow_vendor = np.array([s.vendor == catalog.SLA_VENDOR for s in org.systems])
+        own = np.array([G[GROUP_BY_SYSTEM_CATEGORY[c]] for c in cats])
+        self.own_group = own  # the system's own (product) team: the one that escalates to the vendor
+        self.vendor_category = np.array([c in VENDOR_CATEGORIES for c in CATEGORIES])
         self.users_cap = np.array([s.users or 5000 for s in org.systems], dtype=np.float64)
         group_table = np.zeros((n + 1, len(CATEGORIES)), dtype=np.int64)
         for i, c in enumerate(cats + [""]):
@@ -392,8 +456,26 @@ class IncidentGenerator:
         w_howto[org.low_training_dept] *= HOWTO_BOOST
         self.cum_dept = np.cumsum(self.dept_weights)
         self.cum_dept_howto = np.cumsum(w_howto / w_howto.sum())
-        self.weyl_pos = np.zeros(len(CATEGORIES), dtype=np.int64)
-        self.weyl_start = stream(params, "incidents", "weyl").random(len(CATEGORIES))
+        # Per system (a last row for blank and retired ids): the caller's department. An application's tickets come
+        # from its departments with usage rows, by their users (the planted department asks more how-to questions);
+        # infrastructure and blank-system tickets from anyone, by EHR users as before.
+        boost = np.ones(len(org.dept_names))
+        boost[org.low_training_dept] = HOWTO_BOOST
+        cum, cum_howto = np.empty((n + 1, len(org.dept_names))), np.empty((n + 1, len(org.dept_names)))
+        for i in range(n + 1):
+            w = self.pair_users[i] if i < n and is_app[i] and app_users[i] > 0 else None
+            cum[i] = np.cumsum(w / w.sum()) if w is not None else self.cum_dept
+            cum_howto[i] = np.cumsum(w * boost / (w * boost).sum()) if w is not None else self.cum_dept_howto
+        self.cum_by_system, self.cum_howto_by_system = cum, cum_howto
+        self.app_sequence = np.r_[is_app & (app_users > 0), False]
+        # The shared row keeps the sequences the callers' departments were drawn from before (weyl_start).
+        starts = stream(params, "incidents", "weyl-by-system").random((n + 1, len(CATEGORIES)))
+        starts[n] = stream(params, "incidents", "weyl").random(len(CATEGORIES))
+        self.weyl_start_by_key = starts
+        self.weyl_pos_by_key = np.zeros((n + 1, len(CATEGORIES)), dtype=np.int64)
+        self.breach_systems = np.array([org.index[k] for k in BREACH_SYSTEMS])
+        self.late_breach_month = window_months(params)[-LATE_BREACH_MONTHS_BEFORE_END].label
+        self.dependants = {org.index[k]: np.array([org.index[d] for d in v]) for k, v in CASCADE_DEPENDANTS.items()}
         self.next_number = 10001
         self.stats = IncidentStats(howto_by_dept=np.zeros(len(org.dept_names), dtype=np.int64))
         self.quarters = _quarters(params)
@@ -523,12 +605,13 @@ class IncidentGenerator:
         }
 
     def _slow_vendor_rows(self, rng: np.random.Generator, month: Month) -> dict[str, np.ndarray]:
-        """A P1/P2 on the slow vendor's systems every other month, so its pattern shows at any scale."""
+        """A P1 on the slow vendor's systems every other month (its contract's response SLA covers P1), escalated
+        to the vendor, so its slow responses show at any scale."""
         if month.index % 2:
             return _empty()
         vendor_sys = np.flatnonzero(self.slow_vendor & (self.org.tier <= 2) & (self.org.tier >= 1))
         system = np.array([vendor_sys[(month.index // 2) % len(vendor_sys)]])
-        priority = np.array([1 if month.index % 6 == 0 else 2])
+        priority = np.array([1])
         day = rng.choice(month.days, size=1)
         return {
             "opened": day.astype("datetime64[s]") + _time_of_day(rng, 1),
@@ -541,6 +624,53 @@ class IncidentGenerator:
             "kind": np.full(1, 2),
         }
 
+    def _cascade_rows(self, month: Month, switch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """For each P1 outage on a core switch, an outage ticket on every application behind it, opened minutes after
+        the switch's and down no longer than it (the same cascade id ties them together)."""
+        hit = np.flatnonzero((switch["priority"] == 1) & (switch["outage"] > 0))
+        if len(hit) == 0:
+            return _empty()
+        rng = stream(self.p, "incidents", "cascade", month.index)
+        parts = []
+        for j, row in enumerate(hit):
+            gid = month.index * 1000 + j
+            switch["gid"][row] = gid
+            deps = self.dependants[int(switch["system"][row])]
+            k = len(deps)
+            parts.append({
+                "opened": np.minimum(
+                    switch["opened"][row] + np.rint(rng.uniform(60, 600, k)).astype(np.int64) * SECOND, self.p.end_ts
+                ),
+                "system": deps,
+                "priority": np.where(self.org.tier[deps] == 1, 1, 2),
+                "category": np.full(k, C["network"]),
+                "outage": np.floor(switch["outage"][row] * rng.uniform(0.6, 1.0, k)),
+                "users": rng.integers(20, 400, size=k),
+                "desc": rng.integers(0, len(CASCADE_TEXT), size=k) + DESC_CASCADE,
+                "kind": np.full(k, KIND_CASCADE),
+                "gid": np.full(k, gid),
+            })
+        return _concat(parts)
+
+    def _breach_rows(self, month: Month) -> dict[str, np.ndarray]:
+        """The planted breaches of PHI: a security ticket every BREACH_EVERY months, and the one notified late."""
+        late = month.label == self.late_breach_month
+        if month.index % BREACH_EVERY != BREACH_EVERY // 2 and not late:
+            return _empty()
+        rng = stream(self.p, "incidents", "breach-ticket", month.index)
+        day = month.days[int(rng.integers(0, max(1, len(month.days) - 3)))]
+        system = self.breach_systems[month.index % len(self.breach_systems)]
+        return {
+            "opened": np.array([day.astype("datetime64[s]") + _time_of_day(rng, 1)[0]]),
+            "system": np.array([system]),
+            "priority": np.array([2]),
+            "category": np.array([C["security"]]),
+            "outage": np.zeros(1),
+            "users": np.array([1]),
+            "desc": np.array([DESC_BREACH + month.index % len(BREACH_TEXT)]),
+            "kind": np.array([KIND_BREACH]),
+        }
+
     # ---- assembling a month --------------------------------------------------------------------
 
     def month(self, month: Month) -> dict[str, pa.Array]:
@@ -548,11 +678,16 @@ class IncidentGenerator:
         rng = stream(self.p, "incidents", month.index)
         bulk = self._bulk(rng, month)
         # Outage minutes of everything but the planted EHR month are capped together per system.
-        outages = _concat(
-            [self._outages(rng, month), self._switch_rows(rng, month), self._slow_vendor_rows(rng, month)]
-        )
+        switch = _concat([self._switch_rows(rng, month)])
+        cascade = self._cascade_rows(month, switch)
+        outages = _concat([self._outages(rng, month), switch, self._slow_vendor_rows(rng, month), cascade])
         self._cap_outages(month, outages)
-        parts = [bulk, outages]
+        # After the cap, a dependant is still down no longer than its switch.
+        dep = np.flatnonzero(outages["kind"] == KIND_CASCADE)
+        if len(dep):
+            sw = {int(g): o for g, o, k in zip(outages["gid"], outages["outage"], outages["kind"]) if k == 2 and g >= 0}
+            outages["outage"][dep] = np.minimum(outages["outage"][dep], [sw[int(g)] for g in outages["gid"][dep]])
+        parts = [bulk, outages, self._breach_rows(month)]
         if month.label == self.outage_month:
             parts.append(self._ehr_outage_rows(rng, month))
         rows = _concat(parts)
@@ -577,17 +712,22 @@ class IncidentGenerator:
         system = r["system"]
         known = system >= 0
         sys_idx = np.where(known, system, 0)
-        # Acknowledgement: lognormal by priority; P1/P2 follow the system vendor's response SLA.
+        # The desk's acknowledgement: lognormal by priority, P1/P2 quick on systems under a vendor response SLA.
         ack_min = ACK_MEDIAN_MIN[pidx] * rng.lognormal(0.0, ACK_SIGMA[pidx])
         p12 = pri <= 2
         sla = np.where(known, self.sla[sys_idx], np.nan)
-        slow = known & self.slow_vendor[sys_idx] & p12
-        capped = p12 & ~slow & np.isfinite(sla)
+        capped = p12 & np.isfinite(sla)
         ack_min = np.where(capped, np.minimum(ack_min, 0.8 * sla), ack_min)
-        ack_min = np.where(slow, sla * (2.6 + 1.4 * rng.random(n)), ack_min)
+        # Drawn as when the slow vendor's plant was the desk's acknowledgement, so the draws after it stay.
+        rng.random(n)
         ack_min = np.maximum(ack_min, 0.5)
         resolve_min = RESOLVE_MEDIAN_H[pidx] * 60 * rng.lognormal(0.0, RESOLVE_SIGMA[pidx])
         resolve_min = np.maximum(resolve_min, ack_min + 1 + r["outage"])
+        # Time on hold (awaiting the caller or a vendor) lengthens the calendar time; its own stream.
+        hold_rng = stream(self.p, "incidents", "on-hold", month.index)
+        held = hold_rng.random(n) < ON_HOLD_SHARE[pidx]
+        hold_min = np.where(held, np.round(RESOLVE_MEDIAN_H[pidx] * 60 * hold_rng.uniform(0.2, 1.2, n)), 0.0)
+        resolve_min = resolve_min + hold_min
         opened = r["opened"]
         ack = opened + np.rint(ack_min * 60).astype(np.int64) * SECOND
         resolved = opened + np.rint(resolve_min * 60).astype(np.int64) * SECOND
@@ -619,9 +759,9 @@ class IncidentGenerator:
         impact, urgency = _impact(pri)
         cat = r["category"]
         is_sec = (cat == C["security"]) | ((cat == C["access"]) & (rng.random(n) < 0.01))
-        dept = self._departments(cat)
+        dept = self._departments(cat, np.where(known, sys_idx, len(self.org.systems)))
         dept_ok = (dept >= 0) & ~((cat != C["how-to"]) & (rng.random(n) < 0.01))
-        self._tally(month, r, dept, dept_ok, ack_min, p12, known, sys_idx)
+        self._tally(month, r, dept, dept_ok)
         number = np.arange(self.next_number, self.next_number + n)
         self.next_number += n
         group_row = np.where(known, sys_idx, len(self.org.systems))
@@ -630,7 +770,15 @@ class IncidentGenerator:
         caller = self.caller_offset[caller_dept] + (rng.random(n) * self.caller_count[caller_dept]).astype(np.int64)
         # Drawn last, so the columns above stay as they were before these two existed.
         reassigned = np.where(canceled, 0, rng.poisson(np.where(p12, 0.6, 0.25)))
-        made_sla = (resolve_min / 60) <= SLA_RESOLVE_H[pidx]
+        # The tool's verdict: resolution time net of the pause against the priority's target.
+        made_sla = ((resolve_min - hold_min) / 60) <= SLA_RESOLVE_H[pidx]
+        # Paused hours so far: the whole pause once resolved, the part before the window's end while still open.
+        elapsed_h = (end - opened).astype(np.int64) / 3600
+        on_hold_h = np.where(has_res, hold_min / 60, np.minimum(hold_min / 60, np.maximum(elapsed_h, 0.0)))
+        on_hold_h = np.where(canceled, 0.0, np.round(on_hold_h, 2))
+        engaged, responded = self._escalations(month, r, pri, sla, known, sys_idx, group, ack, resolved, canceled)
+        breach = self._breaches(month, r, opened, number, sys_idx)
+        self._tally_cascades(r, number, sys_idx)
         # The last update is the latest event that happened by the end (no draw: the columns above stay as they were).
         updated = np.where(has_ack, np.maximum(opened, ack), opened)
         updated = np.where(has_res, np.maximum(updated, resolved), updated)
@@ -664,27 +812,34 @@ class IncidentGenerator:
             "calendar_duration_hours": out.blank(n),
             "business_duration_hours": out.blank(n),
             "time_worked_hours": out.blank(n),
-            # Filled by the plants below once the demo writes them (vendor escalations, breaches, SLA pauses).
-            "on_hold_hours": out.blank(n),
-            "vendor_engaged_at": out.blank(n),
-            "vendor_responded_at": out.blank(n),
-            "breach_discovered_at": out.blank(n),
-            "individuals_notified_at": out.blank(n),
-            "hhs_notified_at": out.blank(n),
-            "individuals_affected": out.blank(n),
+            "on_hold_hours": out.number(on_hold_h, 2),
+            "vendor_engaged_at": out.timestamps(engaged, engaged <= end),
+            "vendor_responded_at": out.timestamps(responded, responded <= end),
+            "breach_discovered_at": out.timestamps(breach["discovered"], breach["is"]),
+            "individuals_notified_at": out.timestamps(breach["notified"], breach["notified"] <= end),
+            "hhs_notified_at": out.timestamps(breach["hhs"], breach["hhs"] <= end),
+            "individuals_affected": out.integers(breach["affected"], breach["is"]),
         }
 
-    def _departments(self, cat: np.ndarray) -> np.ndarray:
-        """Caller departments by a golden-ratio sequence per category, so shares match weights at any volume."""
+    def _departments(self, cat: np.ndarray, sys_row: np.ndarray) -> np.ndarray:
+        """Caller departments by a golden-ratio sequence per category, so shares match weights at any volume; each
+        ticket's department is drawn from its system's departments (``sys_row``: system index, or the last row)."""
         dept = np.empty(len(cat), dtype=np.int64)
+        nd = len(self.org.dept_names)
+        # One sequence per application and category (its departments differ), one shared by everything else.
+        key = np.where(self.app_sequence[sys_row], sys_row, len(self.org.systems))
         for j in range(len(CATEGORIES)):
             rows = np.flatnonzero(cat == j)
             if len(rows) == 0:
                 continue
-            u = weyl(self.weyl_start[j], int(self.weyl_pos[j]), len(rows))
-            self.weyl_pos[j] += len(rows)
-            cum = self.cum_dept_howto if CATEGORIES[j] == "how-to" else self.cum_dept
-            dept[rows] = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+            k = key[rows]
+            by_key = np.argsort(k, kind="stable")
+            pos = np.empty(len(rows), dtype=np.int64)
+            pos[by_key] = rank_within(k[by_key])
+            u = np.mod(self.weyl_start_by_key[k, j] + (self.weyl_pos_by_key[k, j] + pos) * PHI, 1.0)
+            np.add.at(self.weyl_pos_by_key[:, j], k, 1)
+            cum = (self.cum_howto_by_system if CATEGORIES[j] == "how-to" else self.cum_by_system)[sys_row[rows]]
+            dept[rows] = np.minimum((cum <= u[:, None]).sum(axis=1), nd - 1)
         return dept
 
     def _tally(
@@ -693,19 +848,110 @@ class IncidentGenerator:
         r: dict[str, np.ndarray],
         dept: np.ndarray,
         dept_ok: np.ndarray,
-        ack_min: np.ndarray,
-        p12: np.ndarray,
-        known: np.ndarray,
-        sys_idx: np.ndarray,
     ) -> None:
         """Collect what the ground truth reports about this month."""
-        ehr = known & (sys_idx == self.ehr)
+        ehr = (r["system"] >= 0) & (r["system"] == self.ehr)
         self.stats.ehr_outage_by_month[month.label] = float(r["outage"][ehr].sum())
-        howto = (r["category"] == C["how-to"]) & dept_ok
+        # How-to tickets on the EHR, the population its users are counted for (the low-training plant).
+        howto = (r["category"] == C["how-to"]) & dept_ok & ehr
         self.stats.howto_by_dept += np.bincount(dept[howto], minlength=len(self.org.dept_names))
-        for i in np.unique(sys_idx[p12 & known]):
-            vendor = self.org.systems[i].vendor
-            self.stats.ack_p12.setdefault(vendor, []).append(ack_min[p12 & known & (sys_idx == i)])
+
+    def _escalations(
+        self,
+        month: Month,
+        r: dict[str, np.ndarray],
+        pri: np.ndarray,
+        sla: np.ndarray,
+        known: np.ndarray,
+        sys_idx: np.ndarray,
+        group: np.ndarray,
+        ack: np.ndarray,
+        resolved: np.ndarray,
+        canceled: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """When the vendor was engaged and when it responded (NaT-like far future when not): P1/P2 tickets its product
+        team handles on a system under a contract response SLA, escalated after the desk's acknowledgement. The
+        vendors answer P1s within their SLA; the planted slow vendor mostly does not."""
+        rng = stream(self.p, "incidents", "vendor", month.index)
+        n = len(pri)
+        never = np.full(n, np.datetime64("9999-12-31T00:00:00", "s"))
+        eligible = (
+            known & (pri <= 2) & np.isfinite(sla) & ~canceled
+            & (group == self.own_group[sys_idx]) & self.vendor_category[r["category"]]
+        )
+        planted = eligible & (r["kind"] == 2) & self.slow_vendor[sys_idx]
+        engaged_now = eligible & ((rng.random(n) < VENDOR_ENGAGED_SHARE) | planted)
+        triage_min = np.where(pri == 1, rng.uniform(5, 25, n), rng.uniform(10, 60, n))
+        engaged = ack + np.rint(triage_min * 60).astype(np.int64) * SECOND
+        engaged = np.minimum(engaged, ack + (resolved - ack) // 2)
+        slow = self.slow_vendor[sys_idx]
+        miss = np.where(slow, rng.random(n) < SLOW_VENDOR_MISS_SHARE, (pri == 2) & (rng.random(n) < 0.05))
+        ratio = np.where(miss, rng.uniform(1.3, 4.0, n), rng.uniform(0.25, 0.95, n))
+        sla_safe = np.where(np.isfinite(sla), sla, 0.0)
+        responded = engaged + np.rint(ratio * sla_safe * 60).astype(np.int64) * SECOND
+        engaged = np.where(engaged_now, engaged, never)
+        responded = np.where(engaged_now, responded, never)
+        end = self.p.end_ts
+        p1 = engaged_now & (pri == 1) & (engaged <= end)
+        for i in np.unique(sys_idx[p1]):
+            rows = p1 & (sys_idx == i)
+            minutes = (responded[rows] - engaged[rows]).astype(np.int64) / 60
+            minutes = np.where(responded[rows] <= end, minutes, np.nan)
+            self.stats.vendor_p1_response.setdefault(self.org.systems[i].vendor, []).append(minutes)
+        return engaged, responded
+
+    def _breaches(
+        self, month: Month, r: dict[str, np.ndarray], opened: np.ndarray, number: np.ndarray, sys_idx: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Discovery, notification (individuals, HHS) and individuals affected of the planted breach tickets."""
+        n = len(opened)
+        never = np.full(n, np.datetime64("9999-12-31T00:00:00", "s"))
+        res = {"is": r["kind"] == KIND_BREACH, "discovered": never.copy(), "notified": never.copy(),
+               "hhs": never.copy(), "affected": np.zeros(n, dtype=np.int64)}
+        rows = np.flatnonzero(res["is"])
+        if len(rows) == 0:
+            return res
+        rng = stream(self.p, "incidents", "breach", month.index)
+        end = self.p.end_ts
+        late = month.label == self.late_breach_month  # a breach month holds one breach ticket
+        for i in rows:
+            # Discovered when the ticket was opened or a few days later, once it was found to involve PHI.
+            found = min(opened[i] + np.int64(rng.integers(0, 4 * 86400)) * SECOND, end)
+            days = LATE_BREACH_DAYS if late else int(rng.integers(BREACH_NOTIFY_DAYS[0], BREACH_NOTIFY_DAYS[1] + 1))
+            notified = found + np.int64(days * 86400) * SECOND
+            affected = LATE_BREACH_AFFECTED if late else int(
+                rng.integers(600, 20000) if rng.random() < 0.25 else rng.integers(3, 450)
+            )
+            if affected >= 500:  # 45 CFR 164.408(b): HHS with the individuals' notice
+                hhs = notified + np.int64(rng.integers(0, 2 * 86400)) * SECOND
+            else:  # 164.408(c): the year's log, within 60 days after the calendar year ends
+                year_end = np.datetime64(f"{found.astype('datetime64[Y]').astype(int) + 1970 + 1}-01-01T00:00:00")
+                hhs = year_end + np.int64(rng.integers(10 * 86400, 55 * 86400)) * SECOND
+            res["discovered"][i], res["notified"][i], res["hhs"][i] = found, notified, hhs
+            res["affected"][i] = affected
+            num = f"INC{number[i]:07d}"
+            self.stats.breaches.append((
+                num, self.org.system_ids[sys_idx[i]], str(found).replace("T", " "),
+                str(notified).replace("T", " ") if notified <= end else "",
+                float(days) if notified <= end else float("nan"), affected,
+            ))
+            if late:
+                self.stats.late_breach = num
+        return res
+
+    def _tally_cascades(self, r: dict[str, np.ndarray], number: np.ndarray, sys_idx: np.ndarray) -> None:
+        """Record each cascade: the switch's ticket and its dependants' tickets."""
+        for i in np.flatnonzero(r["gid"] >= 0):
+            g = int(r["gid"][i])
+            if r["kind"][i] == 2:
+                self.stats.cascades.setdefault(g, [None, None, None, None, []])[:4] = [
+                    f"INC{number[i]:07d}", self.org.system_ids[sys_idx[i]], str(r["opened"][i]).replace("T", " "),
+                    float(r["outage"][i]),
+                ]
+            elif r["kind"][i] == KIND_CASCADE:
+                self.stats.cascades.setdefault(g, [None, None, None, None, []])[4].append(
+                    (f"INC{number[i]:07d}", self.org.system_ids[sys_idx[i]], float(r["outage"][i]))
+                )
 
     def _named(self, month: Month, text: pa.Array, caller: np.ndarray) -> pa.Array:
         """Summaries that name people, as real ones do (a record producer's "Site Request from <caller>", an agent's
@@ -820,6 +1066,8 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     parts = [p for p in parts if p and len(p["opened"])]
     if not parts:
         return _empty()
+    # Blocks without a cascade id are not part of a cascade (-1).
+    parts = [p if "gid" in p else {**p, "gid": np.full(len(p["opened"]), -1, dtype=np.int64)} for p in parts]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
@@ -834,6 +1082,7 @@ def _empty() -> dict[str, np.ndarray]:
         "users": np.array([], dtype=np.int64),
         "desc": np.array([], dtype=np.int64),
         "kind": np.array([], dtype=np.int64),
+        "gid": np.array([], dtype=np.int64),
     }
 
 

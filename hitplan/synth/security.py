@@ -18,6 +18,12 @@ REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 KEV_FILE = REFERENCE / "kev_snapshot.csv"
 PLANTED_KEV_PER_SYSTEM = (2, 3, 2)  # findings on one host of each KEV system
 NON_PLANTED_KEV = 40
+# A KEV finding under risk acceptance, past CISA's due day (BOD 22-01 allows no such acceptance): on a modality
+# workstation whose vendor has not validated the Windows patch. Due at least this many days before the window ends.
+ACCEPTED_KEV_SYSTEM = "modalities"
+ACCEPTED_KEV_DUE_DAYS_BEFORE_END = 90
+# CISA BOD 19-02: a critical finding is remediated within 15 days of detection.
+CRITICAL_POLICY_DAYS = 15
 
 # Which KEV vendors a host platform is exposed to.
 PLATFORM_KEV = {
@@ -180,6 +186,7 @@ class VulnerabilityBuilder:
         self.kev_ids = {r["cve_id"] for r in kev}
         self.rows: list[tuple] = []
         self.planted: list[tuple[str, str]] = []
+        self.accepted_kev: list[tuple[str, str]] = []
         self.taken: set[tuple[str, str]] = set()
 
     def build(self) -> dict[str, pa.Array]:
@@ -187,6 +194,7 @@ class VulnerabilityBuilder:
         self._planted_kev()
         self._other_kev()
         self._ordinary()
+        self._accepted_kev()
         self.rows.sort(key=lambda r: (r[0], r[1]))
         c = list(zip(*self.rows))
         ts = lambda k: np.array(c[k], dtype="datetime64[s]")  # noqa: E731
@@ -246,6 +254,57 @@ class VulnerabilityBuilder:
                     "open",
                 )
                 self.planted.append((self.hosts[hi].name, r["cve_id"]))
+
+    def _accepted_kev(self) -> None:
+        """One Windows KEV finding set to accepted_risk on a PHI system, long past its due day (its own stream)."""
+        rng = stream(self.p, "vulnerabilities", "accepted_kev")
+        sys_i = self.org.index[ACCEPTED_KEV_SYSTEM]
+        hi = next(j for j, h in enumerate(self.hosts) if h.system == sys_i)
+        used = {c for _, c in self.planted} | {v for h, v in self.taken if h == self.hosts[hi].name}
+        cutoff = self.p.end - dt.timedelta(days=ACCEPTED_KEV_DUE_DAYS_BEFORE_END)
+        pool = [
+            r
+            for r in self._eligible_kev(("Microsoft",), cutoff)
+            if "Windows" in r["product"] and r["cve_id"] not in used
+        ]
+        if not pool:  # a window too close to the snapshot's start: the planted overdue ones took every KEV due in it
+            return
+        r = pool[int(rng.integers(0, len(pool)))]
+        added = np.datetime64(r["date_added"], "D")
+        first = _scan_time(added + np.timedelta64(int(rng.integers(1, 10)), "D"), hi)
+        last = _scan_before(self.p.last_day - np.timedelta64(int(rng.integers(0, 6)), "D"), hi)
+        cvss = round(float(rng.uniform(7.0, 8.8)), 1)  # high, not critical: the acceptance is the point
+        self._add(hi, r["cve_id"], r["cve_id"], r["vulnerability_name"], cvss, first, last, np.datetime64("NaT"),
+                  "accepted_risk")
+        self.accepted_kev.append((self.hosts[hi].name, r["cve_id"]))
+
+    def accepted_non_kev(self, severity: str) -> list[tuple[str, str]]:
+        """(host, vuln_id) of the findings under risk acceptance that are not KEV-listed, of one severity."""
+        return sorted(
+            (r[0], r[1])
+            for r in self.rows
+            if r[9] == "accepted_risk" and r[1] not in self.kev_ids and _severity(r[5]) == severity
+        )
+
+    def open_critical_past_policy(self) -> list[tuple[str, str, int]]:
+        """(host, vuln_id, days open) of the critical findings still open at the window's end whose remediation
+        clock (CRITICAL_POLICY_DAYS after first seen, CISA BOD 19-02) ran out by then, oldest first."""
+        end = (self.p.last_day + np.timedelta64(1, "D")).astype("datetime64[s]")
+        limit = np.timedelta64(CRITICAL_POLICY_DAYS * 86400, "s")
+        # a KEV finding's clock also ends with CISA's due day (BOD 22-01)
+        kev_due = {r["cve_id"]: np.datetime64(r["due_date"], "D") + np.timedelta64(1, "D") for r in self.kev}
+
+        def deadline(r: tuple) -> np.datetime64:
+            """When the finding's remediation clock runs out."""
+            d = r[6] + limit
+            return min(d, kev_due[r[1]].astype("datetime64[s]")) if r[1] in kev_due else d
+
+        hits = [
+            (r[0], r[1], int((end - r[6]) // np.timedelta64(86400, "s")))
+            for r in self.rows
+            if r[9] in ("open", "reopened") and _severity(r[5]) == "critical" and deadline(r) < end
+        ]
+        return sorted(hits, key=lambda h: (-h[2], h[0], h[1]))
 
     def _other_kev(self) -> None:
         """KEV findings fixed before their due date elsewhere: the history the planted ones stand out from."""

@@ -2,7 +2,8 @@
 
 A roster of about 3,000 fictional people (3,000 x scale above scale 1) gets every course its
 department and role call for; below scale 1 the assignments are a random sample. Completion is set
-exactly per department (about 92 %; the planted department completes EHR courses far less often).
+exactly per department (about 92 %; the planted department completes EHR courses far less often), and so is
+lateness: one completion in ten comes after its due day, 45 % in the department planted with late training.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ ROSTER = 3000
 RATE = 0.92
 RATE_EHR_PLANTED = 0.52
 RATE_OTHER_PLANTED = 0.90
+# Share of completions made after the due day: low everywhere, high in the one department planted with late training.
+LATE_SHARE = 0.10
+LATE_SHARE_PLANTED = 0.45
+# The department planted with late completions (shift workers who finish their courses weeks after the due day).
+LATE_TRAINING_DEPARTMENT = "Environmental Services"
 CHUNK_ROWS = 1_000_000
 
 
@@ -123,7 +129,15 @@ class TrainingBuilder:
         elapsed = np.clip((self.p.last_day - assigned).astype(np.int64) / due_days, 0.0, 1.0)
         young = ~matured
         done[young] = key[young] < rate[young] * elapsed[young] * 0.85
-        late = rng.random(n) < 0.15
+        # Within each department, in random order, the first share x completed-and-due ones are completed late.
+        share = np.where(dept == self.org.dept_index[LATE_TRAINING_DEPARTMENT], LATE_SHARE_PLANTED, LATE_SHARE)
+        u = rng.random(n)
+        late = np.zeros(n, dtype=bool)
+        idx = np.flatnonzero(done & matured)
+        order = idx[np.lexsort((u[idx], dept[idx]))]
+        d = dept[order]
+        late_quota = np.rint(np.bincount(d, weights=share[order], minlength=len(self.org.dept_names)))
+        late[order] = rank_within(d) < late_quota[d]
         delay = np.where(late, due_days + rng.integers(1, 31, n), np.ceil(rng.random(n) * due_days)).astype(np.int64)
         room = (self.p.last_day - assigned).astype(np.int64)
         delay = np.minimum(delay, np.maximum(room, 0))
@@ -159,3 +173,16 @@ class TrainingBuilder:
         total = np.bincount(dept, minlength=len(self.org.dept_names))
         comp = np.bincount(dept, weights=done, minlength=len(self.org.dept_names))
         return {self.org.dept_names[d]: 100.0 * comp[d] / total[d] for d in range(len(total)) if total[d] > 0}
+
+    def late_completion(self, a: dict[str, np.ndarray]) -> dict[str, tuple[int, int, int]]:
+        """Per department, over assignments due within the window: (completed, completed after the due day, open and
+        past due at the window's end)."""
+        matured = a["due"] <= self.p.last_day
+        dept = self.dept[a["person"]][matured]
+        done = ~np.isnat(a["completed"][matured])
+        late = done & (a["completed"][matured] > a["due"][matured])
+        k = len(self.org.dept_names)
+        c = np.bincount(dept, weights=done, minlength=k)
+        lt = np.bincount(dept, weights=late, minlength=k)
+        op = np.bincount(dept, weights=~done, minlength=k)
+        return {self.org.dept_names[d]: (int(c[d]), int(lt[d]), int(op[d])) for d in range(k) if c[d] + op[d] > 0}

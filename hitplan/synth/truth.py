@@ -36,15 +36,19 @@ class EhrOutageMonth:
 
 @dataclass(frozen=True)
 class SlaMiss:
-    """3. The vendor whose systems' P1/P2 acknowledgements run well past its contract's response SLA."""
+    """3. The vendor that answers the P1 tickets escalated to it (vendor_engaged_at -> vendor_responded_at) well past
+    its contract's response SLA: its per-ticket attainment is far below every other vendor's (the hospital desk's own
+    acknowledgement of its tickets is as quick as any other's)."""
 
     vendor_id: str
     vendor_name: str
     contract_ids: tuple[str, ...]
     sla_response_minutes: float
     system_ids: tuple[str, ...]
-    median_ack_minutes: float
-    worst_other_vendor_median_ratio: float
+    p1_escalations: int  # answered in the window
+    p1_response_met_pct: float
+    median_vendor_response_minutes: float
+    lowest_other_vendor_met_pct: float
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,109 @@ class CostAnomalies:
 
 
 @dataclass(frozen=True)
+class AuditFindingsDue:
+    """Audit findings due inside the data: open past their due day at the window's end, and closed after it
+    (every other finding is closed on time or not yet due)."""
+
+    past_due: tuple[str, ...]
+    past_due_on: tuple[str, ...]
+    closed_late: tuple[str, ...]
+    closed_late_days: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DrCoverageGaps:
+    """Tier-1/2 systems without a passed technical DR test in the 12 months to the window's end (from ``since``), by
+    what they have: only tabletop exercises, only failed technical tests, or no test at all; ``untested_planted`` is
+    the application whose latest yearly test was dropped (the other untested ones are circuits and printers)."""
+
+    since: str
+    tabletop_only: tuple[str, ...]
+    failed_only: tuple[str, ...]
+    untested: tuple[str, ...]
+    untested_planted: str
+
+
+@dataclass(frozen=True)
+class RiskAcceptedFindings:
+    """Scanner findings in state accepted_risk: the KEV one past CISA's due day (BOD 22-01 allows no such
+    acceptance), and every one of high severity that is not KEV-listed."""
+
+    kev_findings: tuple[tuple[str, str], ...]
+    kev_due_dates: tuple[str, ...]
+    kev_system_ids: tuple[str, ...]
+    non_kev_high: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class OpenCriticalsPastPolicy:
+    """Critical findings (host, vuln id) open at the window's end whose remediation clock ran out: ``policy_days``
+    after first seen (CISA BOD 19-02), and for KEV ones CISA's due day; the oldest has been open ``oldest_days``."""
+
+    policy_days: int
+    findings: tuple[tuple[str, str], ...]
+    oldest_days: int
+
+
+@dataclass(frozen=True)
+class LateTraining:
+    """The department whose training is mostly completed after the due day (percent of completed assignments due in
+    the window), against the median of the others; and the assignments open past their due day at the window's end."""
+
+    department: str
+    late_pct: float
+    other_departments_late_pct: float
+    department_open_past_due: int
+    open_past_due: int
+
+
+@dataclass(frozen=True)
+class BackupGap:
+    """A tier-1 system with no backup job in the last year: its nightly job left the schedule after ``last_job_on``."""
+
+    system_id: str
+    last_job_on: str
+    no_jobs_since: str
+
+
+@dataclass(frozen=True)
+class BaaGap:
+    """A vendor paid for a PHI system (one it does not supply) with no BAA in force: baa_signed false on its contracts."""
+
+    vendor_id: str
+    vendor_name: str
+    contract_ids: tuple[str, ...]
+    paid_phi_system_ids: tuple[str, ...]
+    supplied_phi_system_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LateBreachNotice:
+    """The one breach of PHI whose individuals were notified after the 60 days of 45 CFR 164.404(b); every other
+    breach in the window was notified within them or is still inside them at the window's end."""
+
+    incident_number: str
+    system_id: str
+    discovered_at: str
+    individuals_notified_at: str
+    days_to_notify: int
+    individuals_affected: int
+    breaches: int  # breaches discovered in the window
+    other_breaches_max_days: int
+
+
+@dataclass(frozen=True)
+class CascadingOutage:
+    """The core-switch P1 outages that took the applications behind the switch down with them: each event's switch
+    ticket and its dependants' tickets (opened minutes later, down no longer than the switch)."""
+
+    events: int
+    switch_incidents: tuple[str, ...]
+    dependant_incidents: tuple[tuple[str, ...], ...]
+    dependant_system_ids: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class GroundTruth:
     """The parameters, row counts and planted situations of one generated hospital."""
 
@@ -151,10 +258,21 @@ class GroundTruth:
     stale_controls: StaleControls
     renewal_deadlines: RenewalDeadlines
     over_budget_pool: OverBudgetPool
-    # No BAA gaps are planted: every contract covering a PHI system has baa_signed true.
+    # The vendor ids planted without a BAA in force (baa_gap below); empty in files written before it was planted.
     baa_gaps: tuple[str, ...] = field(default_factory=tuple)
     # Absent from ground_truth.json files written before it was planted (None then).
     cost_anomalies: CostAnomalies | None = None
+    # The demo made honest (issue 16): compliance, training, security and continuity plants (None in older files).
+    audit_findings_due: AuditFindingsDue | None = None
+    dr_coverage_gaps: DrCoverageGaps | None = None
+    risk_accepted_findings: RiskAcceptedFindings | None = None
+    open_criticals_past_policy: OpenCriticalsPastPolicy | None = None
+    late_training: LateTraining | None = None
+    backup_gap: BackupGap | None = None
+    baa_gap: BaaGap | None = None
+    # The demo made honest (issue 16): incidents plants (None in older files).
+    late_breach_notice: LateBreachNotice | None = None
+    cascading_outage: CascadingOutage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready content."""

@@ -3,10 +3,14 @@
 The universe of pairs is every application x every department. Each pair has a fixed share of its
 application's daily active users (high where the department is the natural audience, a trickle
 elsewhere), so a department's numbers do not depend on how many pairs are written. ``scale`` picks
-how many pairs get rows: round(130 x scale), at least 10, at most the universe, in a fixed order
-(EHR x every department first, the planted department leading; then the busiest departments of a
-few featured applications such as telehealth and PACS; then every application's natural departments
-by expected users; then the trickle pairs).
+how many pairs get rows: round(N x scale), N being the number of natural pairs (every application x
+every department in its audience: at scale 1 every department that uses an application has its rows),
+never fewer than the covering pairs (EHR x every department, the planted department leading, and each
+other application's busiest department), at most the universe. Pairs are taken in a fixed order: the
+covering pairs, then the other natural pairs by their share of their application's users, then the
+trickle pairs (only large scales write them). Tickets on an application come only from departments
+with usage rows for it (hitplan/synth/incidents.py), so every (system, department) pair that raises
+tickets has usage at any scale.
 """
 
 from __future__ import annotations
@@ -20,8 +24,6 @@ from hitplan.synth import catalog
 from hitplan.synth import output as out
 from hitplan.synth.world import Month, Org, Params, stream
 
-PAIRS_PER_SCALE = 130
-MIN_PAIRS = 10
 TRICKLE = 0.003  # a department outside an application's audience still has the odd user
 DAU = {
     "ehr": 0.55,
@@ -51,9 +53,6 @@ TRANSACTIONS_PER_USER = {
     "security": 5.0,
 }
 GROWTH_PER_YEAR = {"ehr": 0.055, "telehealth": 0.25}
-# Applications whose busiest departments come right after the EHR, so small scales still show them.
-FEATURED = ("telehealth", "pacs", "lis", "adc", "mychart", "erp_fin")
-FEATURED_PAIRS = 5
 
 
 @dataclass
@@ -63,6 +62,8 @@ class UsagePlan:
     app: np.ndarray  # system index per pair
     dept: np.ndarray  # department index per pair
     share: np.ndarray  # share of the application's daily users in this department
+    covering: int = 0  # the first pairs: EHR x every department and each other application's busiest one
+    natural: int = 0  # the first pairs: every application x every department in its audience
 
 
 def universe(org: Org) -> UsagePlan:
@@ -80,30 +81,42 @@ def universe(org: Org) -> UsagePlan:
             natural = org.audience(spec.audience)
             w = org.headcount * np.where(natural, 1.0, TRICKLE)
         share = w / w.sum()
-        expected = (spec.users or 0) * DAU[spec.category] * share
-        top = set(np.argsort(-np.where(natural, expected, -1.0), kind="stable")[:FEATURED_PAIRS])
+        busiest = int(np.argmax(np.where(natural, share, -1.0)))
         for d in range(nd):
             if a == ehr:
                 tier = 0
-                rank = -1e12 if d == org.low_training_dept else -expected[d]
+                rank = -1e12 if d == org.low_training_dept else -share[d]
+            elif d == busiest:
+                tier, rank = 1, -share[d]
             else:
-                tier = 2 if natural[d] else 3
-                if spec.key in FEATURED and natural[d] and d in top:
-                    tier = 1
-                rank = -expected[d]
+                tier, rank = (2 if natural[d] else 3), -share[d]
             app_l.append(a)
             dept_l.append(d)
             share_l.append(share[d])
             rank_l.append((tier, rank, a, d))
     order = sorted(range(len(rank_l)), key=lambda i: rank_l[i])
-    return UsagePlan(np.array(app_l)[order], np.array(dept_l)[order], np.array(share_l)[order])
+    tiers = np.array([rank_l[i][0] for i in order])
+    return UsagePlan(
+        np.array(app_l)[order], np.array(dept_l)[order], np.array(share_l)[order],
+        int((tiers <= 1).sum()), int((tiers <= 2).sum()),
+    )
 
 
 def plan(params: Params, org: Org) -> UsagePlan:
-    """The pairs written at this scale."""
+    """The pairs written at this scale: round(natural pairs x scale), never fewer than the covering pairs."""
     u = universe(org)
-    n = int(min(len(u.app), max(MIN_PAIRS, round(PAIRS_PER_SCALE * params.scale))))
-    return UsagePlan(u.app[:n], u.dept[:n], u.share[:n])
+    n = int(min(len(u.app), max(u.covering, round(u.natural * params.scale))))
+    return UsagePlan(u.app[:n], u.dept[:n], u.share[:n], u.covering, u.natural)
+
+
+def expected_active(params: Params, org: Org) -> np.ndarray:
+    """Expected daily active users per (system, department) over the pairs written at this scale (0 elsewhere):
+    who can raise a ticket on an application."""
+    pl = plan(params, org)
+    active = np.zeros((len(org.systems), len(org.dept_names)))
+    users = np.array([(org.systems[a].users or 0) * DAU[org.systems[a].category] for a in pl.app])
+    np.add.at(active, (pl.app, pl.dept), users * pl.share)
+    return active
 
 
 class UsageGenerator:
