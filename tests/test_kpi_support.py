@@ -13,10 +13,11 @@ SYSTEMS = [
 ]
 
 
-def inc(number, opened, *, ack=None, resolved=None, closed=None, priority=3, state="closed", system="S1", **kw):
+def inc(number, opened, *, ack=None, resolved=None, closed=None, priority=3, state="closed", system="S1",
+        department="ED", **kw):
     return {"number": number, "system_id": system, "opened_at": ts(opened), "acknowledged_at": ack and ts(ack),
             "resolved_at": resolved and ts(resolved), "closed_at": closed and ts(closed), "priority": priority,
-            "state": state, **kw}
+            "state": state, "department": department, **kw}
 
 
 INCIDENTS = [
@@ -115,7 +116,9 @@ def test_reopen_rate(con):
 def test_incidents_per_1000_users_and_zero_usage(con):
     df = support.incidents_per_1000_users_by_system(con, Q).set_index("system_id")
     assert df.loc["S1", "avg_daily_active_users"] == pytest.approx(500.0)  # (400 + 600) / 2 days
-    assert df.loc["S1", "incidents_per_1000_active_users"] == pytest.approx(6.0)  # I1, I2, I5: 3 / 500 * 1000
+    # I1, I2, I5, all raised by ED, whose usage is counted: 3 / 500 * 1000
+    assert df.loc["S1", "incidents_per_1000_active_users"] == pytest.approx(6.0)
+    assert df.loc["S1", "population_share_pct"] == pytest.approx(100.0) and df.loc["S1", "comparable"]
     assert pd_isna(df.loc["S2", "incidents_per_1000_active_users"])  # zero users: no rate, not infinity
     assert "zero active users" in df.attrs["note"]
 

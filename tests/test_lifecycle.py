@@ -39,7 +39,7 @@ from conftest import query, write_csv
 from hitplan.ingest.durations import duration_sql
 from hitplan.kpi import support
 from hitplan.models import attach_models
-from hitplan.report.areas.support import resolution_basis
+from hitplan.report.areas.support import pauses_and_verdicts, resolution_basis
 from kpi_fixtures import connect, period, tiny_store, ts
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exports" / "servicenow_list_no_times.csv"
@@ -108,6 +108,11 @@ def test_mttr_and_sla_use_each_tickets_resolution_basis(loaded, cli):
     # no acknowledgement time anywhere: not measurable, never 0 %
     assert all(by[p]["ack_sla_met_pct"] is None and by[p]["mtta_minutes"] is None for p in (1, 2, 3, 4))
     assert "acknowledgement" in kpi["note"] and "not measurable" in kpi["note"]
+    # no on-hold time and no made_sla in this list view: calendar times, said so; every outcome is hitplan's
+    assert [by[p]["paused_time_unknown"] for p in (1, 2, 3, 4)] == [2, 3, 4, 4]  # resolved with a time: 1013 has none
+    assert all(by[p]["pause_note"] == "on-hold time not in the export: MTTR includes pauses" for p in (1, 2, 3, 4))
+    assert [by[p]["sla_by_hitplan"] for p in (1, 2, 3, 4)] == [2, 3, 4, 3] and all(by[p]["sla_by_tool"] == 0
+                                                                                 for p in (1, 2, 3, 4))
 
 
 def test_support_status_and_report_say_how_resolution_times_are_known(loaded, store_path):
@@ -127,6 +132,10 @@ def test_support_status_and_report_say_how_resolution_times_are_known(loaded, st
     assert "resolution times for 4 tickets are estimated from their last update (an upper bound)" in text
     assert "1 resolved ticket has no resolution time" in text
     assert "4 tickets whose bound proves neither a met nor a missed target are left out of the SLA figure" in text
+    assert pauses_and_verdicts(sla) == (
+        "Resolution times include time on hold (awaiting the caller or a vendor), which ITIL and HDI leave out: the "
+        "export has no on-hold time; SLA outcomes are computed by hitplan against the targets (the export has no SLA "
+        "verdict).")
 
 
 def test_report_says_nothing_about_bases_when_every_time_is_a_timestamp():

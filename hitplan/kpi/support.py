@@ -4,7 +4,10 @@ availability, reopen rate, incidents per active user, adoption, top categories a
 An incident belongs to the period it was opened in. Its lifecycle comes from ``int_incidents``: from its resolved
 and closed times where present, else from its state, so a resolved, closed or canceled ticket is never backlog.
 Resolution times carry their basis (timestamps, the tool's durations, the last update as an upper bound), which
-each KPI counts; elapsed times are real elapsed time in the hospital's time zone.
+each KPI counts; elapsed times are real elapsed time in the hospital's time zone. Resolution time leaves out the
+time the SLA clock was paused (ITIL 4, HDI) where the export has it; SLA attainment takes the service desk tool's
+own verdict where present; a canceled ticket never counts as resolved; each KPI cites its standard in its
+``standard:`` entry (hitplan/kpi/definitions/support/kpis.yaml).
 """
 
 from __future__ import annotations
@@ -35,10 +38,15 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
                                   not_measurable(av) or av.attrs.get("note", "")))
     else:
         t1 = av[av["criticality_tier"] == 1]
-        below = t1[t1["below_target"]]
+        below = t1[t1["below_target"].eq(True)]
         detail = "; ".join(f"{r.system_id} {r.month:%Y-%m} {r.availability_pct:.3f} %" for r in below.itertuples())
+        # a month the incidents export does not cover is not measured: without a miss, at best "watch"
+        unseen = sorted({f"{m:%Y-%m}" for m in t1.loc[~t1["incidents_covered"].astype(bool), "month"]})
+        if unseen:
+            detail = "; ".join(filter(None, [detail, f"not measured (outside the incidents export): {', '.join(unseen)}"]))
+        status = "off target" if len(below) else "watch" if unseen else "on target"
         drivers.append(Driver("availability_by_system_month", measure, float(len(below)),
-                              f"0 below {target} %", "off target" if len(below) else "on target", detail))
+                              f"0 below {target} %", status, detail))
     m = kpi("mttr_by_priority")
     th = setting(cfg, AREA, "resolve_sla_met_pct")
     value = None

@@ -61,6 +61,40 @@ def resolution_basis(sla: pd.DataFrame) -> str:
     return text + "."
 
 
+def pauses_and_verdicts(sla: pd.DataFrame) -> str:
+    """A sentence saying whether ``mttr_by_priority``'s resolution times leave out on-hold time (ITIL 4 and HDI do)
+    and whose verdict decides its SLA outcomes (the service desk tool's or hitplan's); "" when the KPI has no such
+    columns or no ticket to speak of."""
+    if sla.empty or "paused_time_unknown" not in sla:
+        return ""
+    n = {c: int(column_sum(sla, c)) for c in ("paused_time_subtracted", "paused_time_unknown", "resolved_incidents",
+                                             "resolved_time_unknown", "sla_by_tool", "sla_by_hitplan")}
+    timed = n["resolved_incidents"] - n["resolved_time_unknown"]
+    parts = []
+    if timed and n["paused_time_unknown"] == timed:
+        parts.append("Resolution times include time on hold (awaiting the caller or a vendor), which ITIL and HDI "
+                     "leave out: the export has no on-hold time")
+    elif n["paused_time_unknown"]:
+        parts.append(f"On-hold time was left out of {plural(n['paused_time_subtracted'], 'resolution time')}; for "
+                     f"{plural(n['paused_time_unknown'], 'ticket')} the export has none, so their times include any "
+                     "pauses")
+    elif n["paused_time_subtracted"]:
+        parts.append(f"On-hold time (awaiting the caller or a vendor) was left out of "
+                     f"{plural(n['paused_time_subtracted'], 'resolution time')}")
+    if n["sla_by_tool"] and n["sla_by_hitplan"]:
+        parts.append(f"{plural(n['sla_by_tool'], 'SLA outcome')} {'is' if n['sla_by_tool'] == 1 else 'are'} the "
+                     f"service desk tool's own verdict and {count(n['sla_by_hitplan'])} computed by hitplan against "
+                     "the targets")
+    elif n["sla_by_tool"]:
+        parts.append("every SLA outcome is the service desk tool's own verdict")
+    elif n["sla_by_hitplan"]:
+        parts.append("SLA outcomes are computed by hitplan against the targets (the export has no SLA verdict)")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
 def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draft) -> None:
     """Findings, key numbers, figures and tables from the KPI ``results`` (``kpi_results``)."""
     vol = results["incident_volume_by_month"]
@@ -76,6 +110,9 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
         s.say(absent("System availability", p, av, "incidents"), d.status if d else None)
     else:
         t1 = av[av["criticality_tier"] == 1] if (av["criticality_tier"] == 1).any() else av
+        # a month the incidents export does not cover has no availability (not 100 %): left out, and said
+        unseen = sorted({f"{m:%Y-%m}" for m in t1.loc[~t1["incidents_covered"].astype(bool), "month"]})
+        t1 = t1[t1["incidents_covered"].astype(bool)]
         per = t1.groupby("system_name", as_index=False)[["outage_minutes", "period_minutes"]].sum()
         per["availability_pct"] = (100.0 * (1 - per["outage_minutes"] / per["period_minutes"])).clip(lower=0)
         per.attrs["source"] = av.attrs["source"]
@@ -85,7 +122,9 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
         tier = "Tier-1 systems" if (av["criticality_tier"] == 1).any() else "Systems"
         s.say(f"{tier} were available {pct(overall, 2)} of the time in {p.label} against a {pct(target, 1)} target; "
               f"the lowest was {worst['system_name']} at {pct(worst['availability_pct'], 2)}, and "
-              + (f"{plural(below, 'system-month')} fell below target." if below else "no system-month fell below target."),
+              + (f"{plural(below, 'system-month')} fell below target" if below else "no system-month fell below target")
+              + (f"; {plural(len(unseen), 'month')} outside the incidents export ({', '.join(unseen)}) "
+                 f"{'is' if len(unseen) == 1 else 'are'} not measured." if unseen else "."),
               d.status if d else None)
         s.number(f"{tier[:-1]} availability, {p.label}", pct(overall, 2))
         outages = per[per["outage_minutes"] > 0].assign(outage_hours=lambda x: x["outage_minutes"] / 60)
@@ -106,7 +145,7 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
             s.say(f"{pct(d.value)} of P1 and P2 incidents opened in {p.label} were resolved within their target time, "
                   f"against a floor of {th['watch']} %{extra}.", d.status)
             s.number("P1/P2 resolved within SLA", pct(d.value))
-        if basis := resolution_basis(sla):
+        if basis := " ".join(filter(None, [resolution_basis(sla), pauses_and_verdicts(sla)])):
             s.say(basis)
         s.table(f"Response and resolution by priority, {p.label}", sla)
     if vol.empty:
