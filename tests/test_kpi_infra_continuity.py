@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from hitplan.kpi import continuity, infrastructure
@@ -22,7 +23,8 @@ def p12(n, when, system="SW", **kw):
     return {"number": n, "system_id": system, "opened_at": ts(when), "priority": 2, **kw}
 
 
-INCIDENTS = [p12("A", "2025-05-01 10:00:00")] + [p12(f"B{i}", f"2026-0{i}-01 10:00:00") for i in range(1, 5)] + [
+INCIDENTS = [{"number": "A0", "system_id": "NT", "opened_at": ts("2025-01-15 10:00:00"), "priority": 4},
+             p12("A", "2025-05-01 10:00:00")] + [p12(f"B{i}", f"2026-0{i}-01 10:00:00") for i in range(1, 5)] + [
     {"number": "C", "system_id": "NT", "opened_at": ts("2026-02-01 10:00:00"), "priority": 4, "outage_minutes": 90},
     {"number": "D", "system_id": "SW", "opened_at": ts("2026-02-02 10:00:00"), "priority": 1, "outage_minutes": 30},
 ]
@@ -58,6 +60,17 @@ def test_rising_p1_p2_on_a_past_eos_system(con):
     # 5 P1/P2 in 2026 against 1 in 2025
     assert df[["system_id", "p1_p2_previous_span", "p1_p2_in_period"]].values.tolist() == [["SW", 1, 5]]
     assert infrastructure.eos_systems_with_rising_incidents(con, period("2025-01-01", "2026-01-01")).empty
+
+
+def test_rising_needs_the_span_before_in_the_data(tmp_path):
+    # the incidents start on 2025-05-01: January-April 2025 are not in the store, so "1 P1/P2 in 2025" is not known
+    # (the old definition read the missing months as none and flagged SW: 5 against 1)
+    c = connect(tiny_store(tmp_path / "s.duckdb", systems=SYSTEMS, incidents=INCIDENTS[1:]))
+    try:
+        df = infrastructure.eos_systems_with_rising_incidents(c, CY2026)
+        assert df.empty and "span before the period" in df.attrs["not_measurable"]
+    finally:
+        c.close()
 
 
 def test_incident_rate_by_age_and_p1_concentration(con):
@@ -104,9 +117,20 @@ def test_backup_success_and_downtime_cost(con):
     assert d.loc["NT", "downtime_cost_usd"] == pytest.approx(1.5 * 10_000)  # unassessed priced like tier 3
 
 
+def test_a_tier_without_a_cost_per_hour_is_not_priced_at_zero(con):
+    # rates for tiers 1 and 2 only: SW (tier 1) 0.5 h x 100 = 50; NT (no tier, no `unassessed` rate) 1.5 h unpriced
+    # (the old definition priced it at 0)
+    d = continuity.downtime_cost_by_system(con, CY2026, cost_per_hour_usd={1: 100, 2: 50}).set_index("system_id")
+    assert d.loc["SW", "downtime_cost_usd"] == pytest.approx(50.0)
+    assert pd.isna(d.loc["NT", "downtime_cost_usd"]) and d.loc["NT", "outage_hours"] == pytest.approx(1.5)
+    assert "not priced" in d.attrs["note"]
+
+
 def test_continuity_status(con):
     st = continuity.area_status(con, CY2026)
-    assert [d.status for d in st.drivers] == ["off target", "off target", "off target"]  # severe miss, 0 % covered (T1 failed), 75 % backups
+    # severe miss; 0 % covered (T1 failed); 75 % of tier-1/2 backup jobs succeeded (the switch, in the backup
+    # population by its jobs, was backed up; AP has no RPO and a blank PHI flag: not expected)
+    assert [d.status for d in st.drivers] == ["off target", "off target", "off target"]
 
 
 def test_empty_store(store_path):

@@ -23,7 +23,7 @@ VULNS = [
      "first_seen": ts("2026-01-01 00:00:00"), "fixed_at": ts("2026-01-11 00:00:00"), "state": "fixed"},
     {"host": "h1", "vuln_id": "Q-2", "severity": "high", "system_id": "S1",
      "first_seen": ts("2025-12-10 00:00:00"), "fixed_at": ts("2026-01-19 00:00:00"), "state": "fixed"},
-    # accepted risk: never counted as open
+    # accepted risk: never counted as open, counted apart
     {"host": "h1", "vuln_id": "Q-3", "severity": "critical", "system_id": "S1",
      "first_seen": ts("2025-06-01 00:00:00"), "state": "accepted_risk"},
 ]
@@ -69,6 +69,7 @@ def con(tmp_path):
 def test_open_findings_by_severity(con):
     df = security.open_findings_by_severity(con, JAN).set_index("severity")
     assert df.loc["critical", "open_findings"] == 1  # CVE-1; Q-1 fixed in January, Q-3 accepted
+    assert df.loc["critical", "risk_accepted"] == 1  # Q-3, counted apart
     assert df.loc["critical", "oldest_days"] == 61  # 2025-12-01 02:00 to 2026-02-01 00:00
     assert df.loc["high", "open_findings"] == 1  # CVE-2, fixed only after the period
     assert df.loc["high", "age_0_30_days"] == 1
@@ -148,16 +149,18 @@ def test_open_audit_findings(con):
     assert df[["finding_id", "past_due", "days_past_due"]].values.tolist() == [["F1", True, 30], ["F2", False, 0]]
 
 
-def test_breach_notification_is_a_stated_proxy(con):
-    df = compliance.breach_notification_timeliness(con, JAN).iloc[0]
-    assert (df["security_incidents"], df["within_limit"], df["over_limit"]) == (2, 1, 1)
-    assert "proxy" in compliance.breach_notification_timeliness(con, JAN).attrs["note"]
+def test_security_tickets_are_no_breach_notification_proxy(con):
+    # S-1 and S-2 are security incidents with no breach dates: not measurable, never "1 of 2 within 60 days"
+    # (breach dates worked by hand: tests/test_kpi_breach_notification.py)
+    df = compliance.breach_notification_timeliness(con, JAN)
+    assert df.empty and df.attrs["not_measurable"].startswith("not measurable: no breach discovery dates loaded")
 
 
 def test_compliance_status(con):
     st = compliance.area_status(con, JAN)
-    # 1 stale, 1 past due, 0 % of required specifications implemented (164.312(b) partial: non-compliance)
-    assert [d.status for d in st.drivers] == ["watch", "watch", "off target"]
+    # 1 stale, 1 past due, 0 % of required specifications implemented (164.312(b) partial: non-compliance), no breach
+    # dates (not measurable)
+    assert [d.status for d in st.drivers] == ["watch", "watch", "off target", "no data"]
 
 
 def test_empty_feeds_give_notes(store_path):
@@ -171,8 +174,8 @@ def test_empty_feeds_give_notes(store_path):
         assert security.peer_breaches_by_year(con, JAN).attrs["note"] == (
             "no breaches rows in the store (hitplan init loads the report hitplan ships)")
         assert compliance.hipaa_coverage(con, JAN).attrs["note"] == "no HIPAA Security Rule controls in the period in the store"
-        assert compliance.breach_notification_timeliness(con, JAN).attrs["note"] == (
-            "no incidents rows in the store; " + runner.definition("breach_notification_timeliness").note)
+        assert compliance.breach_notification_timeliness(con, JAN).attrs["note"].startswith(
+            "not measurable: no breach discovery dates loaded (no incidents rows in the store); fill ")
     finally:
         con.close()
 
@@ -184,8 +187,8 @@ def test_notes_when_the_feeds_are_there_but_nothing_counts(tmp_path):
                              incidents=INCIDENTS[2:]))
     try:
         assert security.kev_exposure(con, JAN).attrs["note"] == "no open findings of KEV-listed CVEs"  # no load hint
-        assert compliance.breach_notification_timeliness(con, JAN).attrs["note"] == (
-            "no security incidents in the period; " + runner.definition("breach_notification_timeliness").note)
+        assert compliance.breach_notification_timeliness(con, JAN).attrs["note"].startswith(
+            "not measurable: no breach discovery dates loaded (incidents.breach_discovered_at is blank in every row")
     finally:
         con.close()
 
@@ -265,13 +268,14 @@ def test_drill_down_rows_are_what_the_figures_count(con):
     fixed = rem[rem["counted_as"].str.startswith("fixed")]
     assert int(security.remediation_time_by_severity(con, JAN)["fixed_findings"].sum()) == len(fixed) == 2
     opened = runner.kpi_rows(con, "open_findings_by_severity", JAN)
-    assert sorted(opened["vuln_id"]) == ["CVE-1", "CVE-2"]  # Q-3 is risk-accepted
+    assert dict(zip(opened["vuln_id"], opened["counted_as"])) == {  # Q-3 is risk-accepted: counted apart
+        "CVE-1": "open", "CVE-2": "open", "Q-3": "risk accepted"}
     phi = runner.kpi_rows(con, "breach_loss_exposure", JAN)
     assert phi[["system_id", "exposed"]].values.tolist() == [["S1", True]]
     audit = runner.kpi_rows(con, "open_audit_findings_by_age", JAN)
     assert sorted(audit["finding_id"]) == ["F1", "F2"]
     notified = runner.kpi_rows(con, "breach_notification_timeliness", JAN)
-    assert sorted(notified["incident_number"]) == ["S-1", "S-2"]
+    assert notified.empty and notified.attrs["not_measurable"]  # security tickets are not breaches
     controls = runner.kpi_rows(con, "hipaa_coverage", JAN)
     assert len(controls) == int(compliance.hipaa_coverage(con, JAN)["specifications"].sum()) == 2  # no standard
 
@@ -282,8 +286,6 @@ def test_parameters_given_by_the_caller(con):
     assert rem.loc["high", "policy_days"] == 50.0
     loss = security.breach_loss_exposure(con, JAN, cost_per_breach_usd=1_000_000, annual_likelihood=0.5).iloc[0]
     assert loss["expected_annual_loss_usd"] == pytest.approx(500_000.0)
-    bn = compliance.breach_notification_timeliness(con, JAN, limit_days=80).iloc[0]
-    assert (bn["within_limit"], bn["over_limit"], bn["limit_days"]) == (2, 0, 80)  # 10 and 70 days
     assert not compliance.control_evidence_freshness(con, JAN, stale_months=24)["stale"].any()
     with pytest.raises(TypeError, match="unexpected parameters"):
         security.kev_exposure(con, JAN, years=3)

@@ -2,7 +2,8 @@
 PHI systems with critical findings, security incidents, phishing, expected breach loss.
 
 A finding is open at the period end when it was first seen before the end and is not fixed by then
-(state open/reopened, or fixed_at on or after the end). Remediation within policy (CISA BOD 19-02, BOD 22-01 for
+(state open/reopened, or fixed_at on or after the end). A risk-accepted finding is counted apart, never dropped; a
+risk-accepted KEV finding is open (CISA BOD 22-01 allows no risk acceptance of it). Remediation within policy (CISA BOD 19-02, BOD 22-01 for
 KEV) counts the findings fixed in the period and those open past policy at its end; a reopened finding is open. The HHS OCR peer-breach landscape needs a reference
 table another issue adds; it is not computed here.
 """
@@ -35,7 +36,8 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
         drivers.append(unmeasured("kev_exposure", "open KEV findings past due", "0", why))
     else:  # the catalog and the findings are loaded: no KEV finding open is a measured 0
         past = kev[kev["past_due"]] if not kev.empty else kev
-        detail = "; ".join(f"{r.host} {r.cve}" for r in past.itertuples())
+        detail = "; ".join(f"{r.host} {r.cve}" + (" (risk-accepted: BOD 22-01 allows none)" if r.risk_accepted else "")
+                           for r in past.itertuples())
         drivers.append(Driver("kev_exposure", "open KEV findings past due", float(len(past)), "0",
                               grade(float(len(past)), th, higher_is_better=False), detail))
     rem = kpi("remediation_time_by_severity")

@@ -77,22 +77,47 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
               f"{count(n.get('severe miss', 0))} took {k_:g} times the objective or more.", d.status if d else None)
         s.table(f"DR tests held in {p.label}", res)
     d = s.driver("backup_success_by_tier")
+    crit = bk[bk["criticality_tier"].isin(["1", "2"])] if not bk.empty else bk
     if bk.empty:
         s.say(absent("Backup success", p, bk, "backups"), d.status if d else None)
-    else:
-        jobs, failed = column_sum(bk, "jobs"), column_sum(bk, "failed_jobs")
-        s.say(f"{pct(100 * (1 - failed / jobs), 2)} of {count(jobs)} backup jobs in {p.label} succeeded (target at least "
-              f"{setting(cfg, 'continuity', 'backup_success_pct')['watch']} %); {count(failed)} failed.",
-              d.status if d else None)
-        s.number("Backup success", pct(100 * (1 - failed / jobs), 2))
-        s.table(f"Backup success by criticality tier, {p.label}", bk)
+    elif not column_sum(crit, "systems"):
+        s.say(f"No tier-1 or tier-2 system holds ePHI, has a recovery point objective or had a backup job in {p.label}, "
+              "so backups of critical systems cannot be judged.", d.status if d else None)
+    else:  # every system that should be backed up is counted, those without a backup named in the table
+        total, done = column_sum(crit, "systems"), column_sum(crit, "backed_up_systems")
+        none, failed_only = column_sum(crit, "no_job_systems"), column_sum(crit, "only_failed_systems")
+        jobs, failed = column_sum(crit, "jobs"), column_sum(crit, "failed_jobs")
+        said = (f"{count(done)} of {count(total)} tier-1 and tier-2 systems that should be backed up (holding ePHI or "
+                f"with a recovery point objective) had a successful backup in {p.label} (target all, HIPAA "
+                "164.308(a)(7)(ii)(A))")
+        if total - done:
+            said += ": " + " and ".join(part for n, part in ((none, f"{count(none)} had no backup job"),
+                                                             (failed_only, f"{count(failed_only)} only failed jobs"))
+                                        if n)
+        said += "."
+        if jobs:
+            said += (f" {pct(100 * (1 - failed / jobs), 2)} of their {count(jobs)} backup jobs succeeded (target at "
+                     f"least {setting(cfg, 'continuity', 'backup_success_pct')['watch']} %); {count(failed)} failed.")
+        if vendor := column_sum(crit, "vendor_backed_up_systems"):
+            said += (f" {plural(vendor, 'SaaS system')} holding data {'is' if vendor == 1 else 'are'} left to the "
+                     "vendor's backups, which the backup feed does not show.")
+        s.say(said, d.status if d else None)
+        s.number("Tier-1/2 systems backed up", pct(100 * done / total))
+        if jobs:
+            s.number("Tier-1/2 backup job success", pct(100 * (1 - failed / jobs), 2))
+        ids = [c for c in bk.columns if c.endswith("_system_ids")]  # the board sees counts, IT the systems
+        s.table(f"Backup success by criticality tier, {p.label}", bk.drop(columns=ids) if s.audience == "board" else bk)
     if dc.empty:
         s.say(absent("Downtime cost", p, dc, "incidents"))
     else:
-        top = dc.iloc[0]
+        top, unpriced = dc.iloc[0], dc[dc["downtime_cost_usd"].isna()]
+        priced = dc.drop(unpriced.index)
         s.say(f"Outages cost an estimated {money(column_sum(dc, 'downtime_cost_usd'))} in {p.label} "
-              f"({count(column_sum(dc, 'outage_hours'))} hours at the configured cost per hour by tier); the most costly was "
-              f"{top['system_name']} at {money(top['downtime_cost_usd'])}.")
+              f"({count(column_sum(priced, 'outage_hours'))} hours at the configured cost per hour by tier); the most costly was "
+              f"{top['system_name']} at {money(top['downtime_cost_usd'])}"
+              + (f"; {count(column_sum(unpriced, 'outage_hours'))} outage hours on "
+                 f"{plural(len(unpriced), 'system')} whose tier has no cost per hour are not priced"
+                 if len(unpriced) else "") + ".")
         s.number(f"Estimated downtime cost, {p.label}", money(column_sum(dc, "downtime_cost_usd")))
         s.figure(headline=True, fig=charts.ranked_bars(dc, "system_name", "downtime_cost_usd", unit="$", top=10,
                                                     title=f"Estimated cost of downtime by system, {p.label}"))

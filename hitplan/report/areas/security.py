@@ -51,7 +51,9 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
             s.say(f"{plural(len(past), 'open finding')} of CISA known-exploited (KEV) vulnerabilities "
                   f"{'was' if len(past) == 1 else 'were'} past CISA's remediation due date at the end of {p.label} "
                   f"(target 0), on {plural(past['system_name'].nunique(), 'system')} "
-                  f"({names(past['system_name'])}); the most overdue by {count(past['days_past_due'].max())} days.",
+                  f"({names(past['system_name'])}); the most overdue by {count(past['days_past_due'].max())} days"
+                  + (f"; {count(past['risk_accepted'].sum())} of them marked risk-accepted, which CISA BOD 22-01 does "
+                     "not allow for a known-exploited vulnerability" if past["risk_accepted"].any() else "") + ".",
                   d.status if d else None)
         if s.audience == "board":
             by_sys = (past.groupby("system_name", as_index=False)
@@ -65,8 +67,16 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
         by = ofs.set_index("severity")
         total, crit = int(by["open_findings"].sum()), int(by["open_findings"].get("critical", 0))
         old = int(by["age_91_180_days"].sum() + by["age_over_180_days"].sum())
+        accepted = int(by["risk_accepted"].sum())
         s.say(f"{count(total)} vulnerability findings were open at the end of {p.label}: {count(crit)} critical and "
-              f"{count(by['open_findings'].get('high', 0))} high; {count(old)} have been open for more than 90 days.")
+              f"{count(by['open_findings'].get('high', 0))} high; {count(old)} have been open for more than 90 days."
+              + (f" {plural(accepted, 'risk-accepted finding')}"
+                 + (f" ({count(by['risk_accepted'].get('critical', 0))} critical)"
+                    if by["risk_accepted"].get("critical", 0) else "")
+                 + f" {'is' if accepted == 1 else 'are'} counted apart, not as fixed." if accepted else "")
+              + (f" The open ones include {plural(int(by['risk_accepted_kev'].sum()), 'known-exploited finding')} "
+                 "marked risk-accepted: CISA BOD 22-01 allows no risk acceptance of them."
+                 if by["risk_accepted_kev"].sum() else ""))
         s.number("Open critical findings", count(crit))
         bands = {"age_0_30_days": "0-30 days", "age_31_90_days": "31-90 days", "age_91_180_days": "91-180 days",
                  "age_over_180_days": "over 180 days"}
@@ -123,7 +133,10 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
         s.say(f"The expected annual breach loss is {money(r['expected_annual_loss_usd'])} "
               f"({pct(100 * r['annual_breach_likelihood'], 0)} likelihood x {money(r['cost_per_breach_usd'])}, the "
               f"average healthcare breach); {count(r['phi_systems_exposed'])} of {count(r['phi_systems'])} systems holding PHI have an "
-              "open critical or known-exploited finding.")
+              "open critical or known-exploited finding"
+              + (f"; {count(r['phi_systems_risk_accepted_only'])} more "
+                 f"{'has' if r['phi_systems_risk_accepted_only'] == 1 else 'have'} only risk-accepted critical findings"
+                 if r["phi_systems_risk_accepted_only"] else "") + ".")
         s.number("Expected annual breach loss", money(r["expected_annual_loss_usd"]))
     if not phi.empty:
         s.figure(charts.ranked_bars(phi, "system_name", "open_critical_findings", unit="findings", top=10,
