@@ -28,6 +28,7 @@ BUDGETS = [
 ]
 USAGE = [{"day": "2025-07-01", "system_id": "S1", "department": "ED", "active_users": 10}]
 Q1 = period("2025-07-01", "2025-10-01")
+JUL = period("2025-07-01", "2025-08-01")
 
 
 @pytest.fixture
@@ -72,12 +73,16 @@ def test_rgt_mix_and_transformation_share(con):
     assert ts["transform_share_pct"] == pytest.approx(100 * 200 / 510)
 
 
-def test_it_opex_share(con):
-    df = costs.it_opex_share(con, Q1).iloc[0]
-    assert df["it_opex_usd"] == pytest.approx(310.0)  # capex E4 excluded
-    assert df["annualized_it_opex_usd"] == pytest.approx(310 * 365 / 92)
-    assert df["it_opex_share_pct"] == pytest.approx(100 * 310 * 365 / 92 / 1_000_000)
-    assert not df["within_benchmark"]
+def test_it_spending_share(con):
+    # capital and operating lines alike (Gartner IT Key Metrics Data): 330 + 200 - 20 = 510 in Q1; but August has no
+    # ledger line at all, so the year cannot be annualized from Q1: not measured, said in `note`
+    df = costs.it_spending_share(con, Q1).iloc[0]
+    assert (df["it_opex_usd"], df["it_capex_usd"], df["it_spending_usd"]) == (310.0, 200.0, 510.0)
+    assert df["it_spending_share_pct"] != df["it_spending_share_pct"]  # blank
+    assert df["note"].startswith("1 of the period's 3 months has no ledger lines (2025-08)")
+    jul = costs.it_spending_share(con, JUL).iloc[0]  # July is covered: 330 x 365 / 31 of 1,000,000
+    assert jul["it_spending_share_pct"] == pytest.approx(100 * 330 * 365 / 31 / 1_000_000)
+    assert not jul["within_benchmark"]
 
 
 @pytest.mark.slow
@@ -118,13 +123,13 @@ def test_a_pool_without_budget_has_no_ratio_and_says_so(tmp_path):
         con.close()
 
 
-def test_it_opex_benchmark_from_the_caller_or_the_settings(con):
-    # the share is 0.123 %, below the shipped 3-4.5 % range
-    assert bool(costs.it_opex_share(con, Q1, benchmark_pct={"low": 0.1, "high": 0.2})["within_benchmark"].iloc[0])
+def test_it_spending_benchmark_from_the_caller_or_the_settings(con):
+    # the share is 0.389 % in July, below the shipped 3-4.5 % range
+    assert bool(costs.it_spending_share(con, JUL, benchmark_pct={"low": 0.3, "high": 0.4})["within_benchmark"].iloc[0])
     cfg = load_config()
-    cfg["costs"]["it_opex_share_pct"]["value"] = {"low": 0.12, "high": 0.13}
-    r = costs.it_opex_share(con, Q1, cfg=cfg).iloc[0]
-    assert (r["benchmark_low_pct"], r["benchmark_high_pct"], bool(r["within_benchmark"])) == (0.12, 0.13, True)
+    cfg["costs"]["it_spending_share_pct"]["value"] = {"low": 0.38, "high": 0.39}
+    r = costs.it_spending_share(con, JUL, cfg=cfg).iloc[0]
+    assert (r["benchmark_low_pct"], r["benchmark_high_pct"], bool(r["within_benchmark"])) == (0.38, 0.39, True)
 
 
 def test_drill_down_rows_add_up_to_the_figures(con):
@@ -139,7 +144,9 @@ def test_drill_down_rows_add_up_to_the_figures(con):
 
 def test_costs_status(con):
     st = costs.area_status(con, Q1)
-    assert [d.status for d in st.drivers] == ["on target", "watch", "watch"]  # 0.9 ratio, 1 duplicate, 0.12 % share
+    # 0.9 ratio, 1 duplicate; the IT spending share is not measured: August has no ledger lines
+    assert [d.status for d in st.drivers] == ["on target", "watch", "no data"]
+    assert "2025-08" in st.drivers[2].detail
 
 
 def test_strategy_portfolio(tmp_path):

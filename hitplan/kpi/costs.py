@@ -1,5 +1,6 @@
-"""Budget and cost: budget against actual, year-end forecast, run/grow/transform mix, IT share of hospital
-operating expense, cost per active user, TCO per system, top vendors and duplicate postings.
+"""Budget and cost: budget against actual, year-end forecast, run/grow/transform mix, IT spending (operating and
+capital) as a share of hospital operating expense, cost per active user, TCO per system, top vendors and duplicate
+postings.
 
 Money columns are in the hospital's currency (``hospital.currency``, US$ for US hospitals) and named ``_usd``.
 Monthly figures take the calendar months whose first day falls in the period.
@@ -45,13 +46,16 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
         drivers.append(Driver("duplicate_postings", "duplicated invoices", float(groups), "0",
                               grade(float(groups), th, higher_is_better=False),
                               ", ".join(dup["entry_id"]) if not dup.empty else ""))
-    share = kpi("it_opex_share")
-    if share.empty or share["it_opex_share_pct"].isna().all():
-        drivers.append(unmeasured("it_opex_share", "IT opex as % of hospital opex", "benchmark range",
-                                  not_measurable(share) or share.attrs.get("note", "")))
+    share = kpi("it_spending_share")
+    basis = str(setting(cfg, AREA, "it_spending_share_basis")).replace("_", " ")
+    measure = f"IT spending (opex + capex) as % of hospital {basis}"
+    if share.empty or share["it_spending_share_pct"].isna().all():
+        why = not_measurable(share) or (str(share["note"].iloc[0]) if not share.empty else share.attrs.get("note", ""))
+        drivers.append(unmeasured("it_spending_share", measure, "benchmark range", why))
     else:
         r = share.iloc[0]
-        drivers.append(Driver("it_opex_share", "IT opex as % of hospital opex", float(r["it_opex_share_pct"]),
+        caveat = r["note"] if isinstance(r["note"], str) else ""
+        drivers.append(Driver("it_spending_share", measure, float(r["it_spending_share_pct"]),
                               f"{r['benchmark_low_pct']}-{r['benchmark_high_pct']} %",
-                              "on target" if r["within_benchmark"] else "watch"))
+                              "on target" if r["within_benchmark"] else "watch", caveat))
     return AreaStatus(AREA, tuple(drivers))

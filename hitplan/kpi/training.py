@@ -1,8 +1,9 @@
-"""Staff training: completion and overdue assignments by role, department or system, EHR training against
-how-to tickets by department, and phishing results before and after security-awareness training.
+"""Staff training: assignments done on time, late and overdue by role, department or system, EHR training against
+how-to tickets on the EHR by department, and phishing results before and after security-awareness training.
 
-An assignment counts in a period when it falls due inside it; it is complete when completed by the period
-end and overdue when it is still open after its due day.
+An assignment counts in a period when it falls due inside it; it is on time when completed on or before its due day
+(HIPAA 45 CFR 164.308(a)(5), the hospital's due dates), late when completed after it by the period end, and overdue
+when still open at the period end. Assignments with no due day are counted apart, never as on time.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ globals().update(KPIS)
 
 
 def completion_by_group(con: duckdb.DuckDBPyConnection, period: Period, *, by: str = "department") -> pd.DataFrame:
-    """Assignments due in the period per role, department or system, completed and overdue at the period end (counts, percent)."""
+    """Assignments due in the period per role, department or system: on time, late and overdue at the period end (counts,
+    percent)."""
     if by not in _GROUPS:
         raise UsageError(f"completion_by_group: by must be one of {', '.join(_GROUPS)}, not {by!r}")
     return KPIS[f"completion_by_{by}"](con, period)
@@ -32,10 +34,10 @@ def completion_by_group(con: duckdb.DuckDBPyConnection, period: Period, *, by: s
 
 def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None = None,
                 results: dict | None = None) -> AreaStatus:
-    """Training's status: departments with an EHR training gap, and overall completion of assignments due."""
+    """Training's status: departments with an EHR training gap, and assignments due completed on time overall."""
     kpi = Results(con, period, cfg, results)
     gap = kpi("departments_with_training_gap")
-    measure = "departments with low EHR completion and high how-to rate"
+    measure = "departments with low EHR training on time and a high how-to rate"
     if why := not_measurable(gap):
         drivers = [unmeasured("departments_with_training_gap", measure, "0", why)]
     else:
@@ -44,8 +46,8 @@ def area_status(con: duckdb.DuckDBPyConnection, period: Period, cfg: dict | None
                           ", ".join(gap["department"]) if not gap.empty else gap.attrs.get("note", ""))]
     c = kpi("completion_by_department")
     th = setting(cfg, AREA, "ehr_completion_pct")
-    value = 100.0 * c["completed"].sum() / c["assignments"].sum() if not c.empty and c["assignments"].sum() else None
-    measure, target = "assignments completed (%)", f">= {th['watch']} %"
+    value = 100.0 * c["on_time"].sum() / c["assignments"].sum() if not c.empty and c["assignments"].sum() else None
+    measure, target = "assignments completed on time (%)", f">= {th['watch']} %"
     if value is None:
         drivers.append(unmeasured("completion_by_department", measure, target,
                                   not_measurable(c) or c.attrs.get("note", "")))

@@ -1,4 +1,5 @@
-"""Budgeting and cost: budget against actual, the year-end forecast, IT's share of opex and duplicate postings.
+"""Budgeting and cost: budget against actual, the year-end forecast, IT spending's share of hospital opex and duplicate
+postings.
 
 The area's narrative for its report section, built from its KPI results (each KPI computed once per section)."""
 
@@ -23,7 +24,7 @@ def kpi_results(con: duckdb.DuckDBPyConnection, p: Period, cfg: dict) -> dict[st
     return {
         "budget_vs_actual_by_pool": k.budget_vs_actual_by_pool(con, p),
         "year_end_forecast": k.year_end_forecast(con, p),
-        "it_opex_share": k.it_opex_share(con, p, cfg=cfg),
+        "it_spending_share": k.it_spending_share(con, p, cfg=cfg),
         "duplicate_postings": k.duplicate_postings(con, p),
         "actual_by_tower_month": k.actual_by_tower_month(con, p),
         "top_vendors_by_spend": k.top_vendors_by_spend(con, p),
@@ -34,7 +35,7 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
     """Findings, key numbers, figures and tables from the KPI ``results`` (``kpi_results``)."""
     pools = results["budget_vs_actual_by_pool"]
     fc = results["year_end_forecast"]
-    share = results["it_opex_share"]
+    share = results["it_spending_share"]
     dup = results["duplicate_postings"]
     tower = results["actual_by_tower_month"]
     vendors = results["top_vendors_by_spend"]
@@ -67,17 +68,23 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
               f"{money(r['run_rate_forecast_usd'])}{vs}.")
         s.number(f"FY{r['fiscal_year']} forecast (run rate)", money(r["run_rate_forecast_usd"]))
         s.table(f"Year-end forecast, FY{r['fiscal_year']}", fc)
-    d = s.driver("it_opex_share")
+    d = s.driver("it_spending_share")
+    what = "IT spending (operating and capital) as a share of hospital " + str(
+        setting(cfg, "costs", "it_spending_share_basis")).replace("_", " ")
     if share.empty:
-        s.say(absent("IT operating spend as a share of hospital operating expense", p, share, "hospital"),
+        s.say(absent(what, p, share, "hospital"), d.status if d else None)
+    elif as_float(share["it_spending_share_pct"].iloc[0]) is None:
+        s.say(f"{what[0].upper() + what[1:]} is not measured for {p.label}: {share['note'].iloc[0]}.",
               d.status if d else None)
     else:
         r = share.iloc[0]
+        basis = str(r["benchmark_basis"]).replace("_", " ")
         where = ("within" if r["within_benchmark"] else
-                 "below" if r["it_opex_share_pct"] < r["benchmark_low_pct"] else "above")
-        s.say(f"Annualized, IT operating spend in {p.label} was {pct(r['it_opex_share_pct'], 2)} of the hospital's "
-              "operating expense, "
-              f"{where} the {r['benchmark_low_pct']:g}-{r['benchmark_high_pct']:g} % range typical of healthcare providers.",
+                 "below" if r["it_spending_share_pct"] < r["benchmark_low_pct"] else "above")
+        caveat = f" ({r['note']})" if isinstance(r["note"], str) and r["note"] else ""
+        s.say(f"Annualized, IT spending in {p.label} ({money(r['it_opex_usd'])} operating, {money(r['it_capex_usd'])} "
+              f"capital) was {pct(r['it_spending_share_pct'], 2)} of the hospital's {basis}, {where} the "
+              f"{r['benchmark_low_pct']:g}-{r['benchmark_high_pct']:g} % range typical of healthcare providers{caveat}.",
               d.status if d else None)
     d = s.driver("duplicate_postings")
     if dup.empty:
