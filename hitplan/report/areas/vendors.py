@@ -38,36 +38,43 @@ def narrative(results: Mapping[str, pd.DataFrame], p: Period, cfg: dict, s: Draf
     if sla.empty:
         s.say(absent("Vendor SLA attainment", p, sla, "contracts"), d.status if d else None)
     else:
-        miss = sla[sla["response_met"] == False]  # noqa: E712 (nullable booleans)
-        if miss.empty:
-            s.say(f"Every vendor with a response SLA acknowledged its P1/P2 incidents within it in {p.label} (median).",
+        miss, unseen = k.sla_missed(sla), k.sla_not_measurable(sla)
+        if len(miss):
+            r = miss.iloc[0]
+            s.say(f"{plural(len(miss), 'vendor')} missed a contract SLA in {p.label}: {r['vendor_name']} "
+                  f"({k.missed_text(r)})" + (f", and {names(miss['vendor_name'].iloc[1:])}" if len(miss) > 1 else "")
+                  + ".", d.status if d else None)
+        elif sla["response_met"].isna().all() and sla["availability_met"].isna().all() and len(unseen):
+            s.say(f"Vendor SLA attainment is not measurable for {p.label}: {k.unmeasured_reason(unseen.iloc[0])}.",
                   d.status if d else None)
         else:
-            r = miss.iloc[0]
-            s.say(f"{plural(len(miss), 'vendor')} acknowledged P1/P2 incidents more slowly than the contract allows in "
-                  f"{p.label}: {r['vendor_name']} took {r['median_ack_minutes']:.0f} minutes (median) against "
-                  f"{r['sla_response_minutes']:.0f}" + (f", and {names(miss['vendor_name'].iloc[1:])}" if len(miss) > 1 else "")
-                  + ".", d.status if d else None)
-        s.number("Vendors missing their response SLA", count(len(miss)))
+            s.say(f"No vendor missed a contract SLA that could be measured in {p.label} (P1 escalations on the "
+                  "vendor's own clock, availability per system-month)"
+                  + (f"; the response or availability of {plural(len(unseen), 'vendor')} is not measurable: "
+                     f"{k.unmeasured_reason(unseen.iloc[0])}" if len(unseen) else "") + ".", d.status if d else None)
+        s.number("Vendors missing a contract SLA", count(len(miss)))
         shown = sla.dropna(subset=["response_sla_met_pct"])
-        shown = shown.nsmallest(10, "response_sla_met_pct")
-        s.figure(fig=charts.ranked_bars(
-            shown, "vendor_name", "response_sla_met_pct", unit="%",
-            target=float(setting(cfg, "vendors", "response_sla_met_pct")["watch"]),
-            title=f"P1/P2 acknowledged within the contract's SLA: lowest vendors, {p.label}", x_title="Within SLA"))
+        if not shown.empty:
+            shown = shown.nsmallest(10, "response_sla_met_pct")
+            s.figure(fig=charts.ranked_bars(
+                shown, "vendor_name", "response_sla_met_pct", unit="%",
+                target=float(setting(cfg, "vendors", "response_sla_met_pct")["watch"]),
+                title=f"Escalated P1 tickets the vendor answered within its SLA: lowest vendors, {p.label}",
+                x_title="Within SLA"))
         s.table(f"SLA attainment by vendor, {p.label}", sla)
     d = s.driver("baa_coverage")
     if baa.empty:
         s.say(absent("Business associate agreement coverage", p, baa, "systems"), d.status if d else None)
     else:
         gaps = baa[baa["baa_gap"]]
-        s.say((f"{plural(len(gaps), 'vendor')} of systems holding PHI had no signed business associate agreement in "
-               f"{p.label}: {names(gaps['vendor_name'])}.") if len(gaps) else
-              f"Every vendor of a system holding PHI had a signed business associate agreement in {p.label}.",
-              d.status if d else None)
+        s.say((f"{plural(len(gaps), 'vendor')} handling PHI (supplying, contracted for or paid for a system holding "
+               f"it) had no signed business associate agreement in force in {p.label}: {names(gaps['vendor_name'])}.")
+              if len(gaps) else
+              f"Every vendor supplying, contracted for or paid for a system holding PHI had a signed business "
+              f"associate agreement in force in {p.label}.", d.status if d else None)
         s.number("PHI vendors without a BAA", count(len(gaps)))
         if len(gaps):
-            s.table(f"Vendors of PHI systems without a signed BAA, {p.label}", gaps)
+            s.table(f"Vendors handling PHI without a signed BAA, {p.label}", gaps)
     d = s.driver("contracts_renewing")
     alert = setting(cfg, "vendors", "notice_alert_days")
     if ren.empty:
