@@ -78,8 +78,8 @@ Commission expect contingency plans to be tested; the downtime cost turns outage
 board weighs against investment."""),
     ("costs", "05_costs", "Budgeting and cost",
      """IT spend against budget by cost pool, spend by tower over the months, the year-end forecast at the current
-run rate, IT operating spend as a share of the hospital's operating expense, duplicate invoices and the
-vendors paid most.
+run rate, IT spending (operating and capital) as a share of the hospital's operating expense, duplicate
+invoices and the vendors paid most.
 
 **Why it matters.** Overspends found in the last quarter leave no room to act; a run-rate forecast and the
 pools drifting over budget give finance and IT time to decide."""),
@@ -104,8 +104,8 @@ transformation, and the pipeline of candidate initiatives by area and status.
 changes the hospital's strategy depends on. (Scoring and choosing initiatives is in `11_prioritization`.)"""),
     ("compliance", "09_compliance", "Regulatory compliance and reporting",
      """Coverage of the HIPAA Security Rule's implementation specifications, how current the evidence for each
-control is, open audit findings and their age, and security incidents against the 60-day breach
-notification rule.
+control is, open audit findings and their age, and breaches of unsecured PHI against the notification
+deadlines (individuals within 60 days of discovery, HHS by the 500-individual rule; 45 CFR 164.404, 164.408).
 
 **Why it matters.** Auditors ask for evidence that controls work today, not last year; stale evidence and
 overdue findings are what fail an audit."""),
