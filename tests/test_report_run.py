@@ -162,3 +162,15 @@ def test_an_empty_store_says_what_to_load(project, store_path, cli):
     assert code == 6 and "no incidents, usage or ledger data" in err
     with pytest.raises(ReportError):
         run_report(store=store_path, formats=("html",))
+
+
+def test_a_period_whose_label_is_not_a_period_name_reaches_the_notebooks_as_its_days(project, cli):
+    # last-12-months is labelled "2025-10 to 2026-09", which no notebook could resolve again: the notebooks get the
+    # same days as start and end instead (issue 16's review found `--period last-12-months` failing in every notebook)
+    code, out, err = cli("report", "--formats", "html", "--only", "support", "--period", "last-12-months")
+    assert code == 0, err
+    folder = project / "reports" / "2025-10_to_2026-09"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["period"] == {"label": "2025-10 to 2026-09", "start": "2025-10-01", "end_exclusive": "2026-10-01"}
+    params = manifest["parameters"]
+    assert params["period"] is None and (params["start"], params["end"]) == ("2025-10-01", "2026-10-01")

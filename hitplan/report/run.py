@@ -424,6 +424,17 @@ def _check_leaks(build: Path, name: str, entries: list[dict], names: Names | Non
                           f"{kept} for a look")
 
 
+def _names_itself(con, period, as_of: dt.date) -> bool:
+    """Whether the period's label, given back to the notebooks, names the same days (FY2027Q1 does)."""
+    from hitplan.periods import resolve_period
+
+    try:
+        again = resolve_period(con, period.label, today=as_of)
+    except UsageError:
+        return False
+    return (again.start, again.end) == (period.start, period.end)
+
+
 def run_report(
     *,
     store: Path | None = None,
@@ -482,6 +493,9 @@ def run_report(
         if as_of is None:
             raise ReportError(f"store {store_path} has no incidents, usage or ledger data to report on; load some first")
         resolved = resolve_period(con, period, start=start, end=end, today=as_of)
+        if not (start or end) and not _names_itself(con, resolved, as_of):
+            # a label such as "2025-10 to 2026-09" (last-12-months) is not a period name: the notebooks get the days
+            start, end = resolved.start, resolved.end
         rows = con.execute("select max(name) from hospital").fetchall()
         hospital = str(extra.get("hospital") or (rows[0][0] if rows and rows[0][0] else "Hospital"))
         hosts = store_hosts(con)
