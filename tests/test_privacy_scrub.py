@@ -125,12 +125,15 @@ def test_upgrading_a_store_says_to_scrub_what_an_older_version_loaded_and_scrub_
     for col in ("breach_discovered_at", "individuals_notified_at", "hhs_notified_at", "individuals_affected",
                 "vendor_engaged_at", "vendor_responded_at", "on_hold_hours"):  # 0010
         con.execute(f"alter table incidents drop column {col}")
+    for col in ("addresses", "incident_reduction_low_pct", "incident_reduction_high_pct", "outage_reduction_low_pct",
+                "outage_reduction_high_pct", "team_hours", "due_by", "finished_on"):  # 0011
+        con.execute(f"alter table initiatives drop column {col}")
     con.execute(f"delete from {store.META_TABLE} where version >= 7")
     con.execute("insert into incidents (number, opened_at, short_description, _load_id) values "
                 "('INC1', timestamp '2025-01-01 10:00', 'call 555-201-3344 or mail a.b@example.org', 1)")
     con.close()
     code, out, _ = cli("init")
-    assert code == 0 and "6 -> 10" in out and "hitplan scrub" in out
+    assert code == 0 and "6 -> 11" in out and "hitplan scrub" in out
     deny = tmp_path / "deny.txt"
     deny.write_text("call\n", encoding="utf-8")
     monkeypatch.setenv("HITPLAN_DENY_FILE", str(deny))

@@ -455,6 +455,15 @@ def initiative_columns(org: Org, planning_fy: int) -> dict[str, pa.Array]:
         "strategic_alignment": out.number(np.array([r.alignment for r in rows])),
         "confidence": out.number(np.array([r.confidence for r in rows])),
         "status": out.text([r.status for r in rows]),
+        # issue 17's columns: written by the prioritization plants (blank until then)
+        "addresses": out.blank(len(rows)),
+        "incident_reduction_low_pct": out.blank(len(rows)),
+        "incident_reduction_high_pct": out.blank(len(rows)),
+        "outage_reduction_low_pct": out.blank(len(rows)),
+        "outage_reduction_high_pct": out.blank(len(rows)),
+        "team_hours": out.blank(len(rows)),
+        "due_by": out.blank(len(rows)),
+        "finished_on": out.blank(len(rows)),
     }
 
 

@@ -29,6 +29,14 @@ renamed as (
         cast(strategic_alignment as double) as strategic_alignment,
         cast(confidence as double) as confidence,
         cast(status as varchar) as initiative_status,
+        cast(addresses as varchar) as addresses,
+        cast(incident_reduction_low_pct as double) as incident_reduction_low_pct,
+        cast(incident_reduction_high_pct as double) as incident_reduction_high_pct,
+        cast(outage_reduction_low_pct as double) as outage_reduction_low_pct,
+        cast(outage_reduction_high_pct as double) as outage_reduction_high_pct,
+        cast(team_hours as varchar) as team_hours,
+        cast(due_by as date) as due_by,
+        cast(finished_on as date) as finished_on,
         _load_id as load_id
     from source
 
