@@ -441,14 +441,71 @@ def test_initiatives_cover_every_area_and_target_the_planted_systems(small):
     assert set(switch.target_systems.split(";")) == set(truth.eos_switch_stack.system_ids)
     kev = ini[ini.name == "Remediate KEV-listed vulnerabilities"].iloc[0]
     assert set(kev.target_systems.split(";")) == set(truth.overdue_kev.system_ids)
-    fy_start = dt.date(truth.planning_fiscal_year - 1, 7, 1)
-    starts = pd.to_datetime(ini.earliest_start).dt.date
-    assert all(fy_start <= s < dt.date(truth.planning_fiscal_year, 7, 1) for s in starts)
-    assert 1 <= (ini.mandatory == "true").sum() <= 2
+    # open ones can start within the plan's first year, which begins in the first quarter after the data
+    first = dt.date.fromisoformat(truth.prioritization_plants.plan_start)
+    assert first == dt.date(2026, 10, 1)  # the data ends 2026-09-30
+    starts = pd.to_datetime(ini[ini.status != "done"].earliest_start).dt.date
+    assert all(first <= s < dt.date(first.year + 1, first.month, 1) for s in starts)
+    assert 1 <= (ini.mandatory == "true").sum() <= 3
     ids = set(ini.initiative_id)
     for col in ("depends_on", "excludes"):
         refs = {r for v in ini[col] if v for r in v.split(";")}
         assert refs <= ids
+
+
+def test_initiatives_carry_risk_classes_ranges_team_hours_and_dates(small):
+    """Issue 17's columns, as the plants need them: every initiative's team hours add up to its staff hours."""
+    folder, truth = small
+    g = truth.prioritization_plants
+    ini = read_text(folder, "initiatives").set_index("initiative_id")
+    for r in ini.itertuples():
+        hours = {t: int(h) for t, h in (p.split(":") for p in r.team_hours.split(";"))}
+        assert sum(hours.values()) == int(r.staff_hours), r.Index
+        assert set(hours) <= {"network", "ehr_apps", "security", "service_desk", "infrastructure"}
+        for what in ("incident", "outage"):
+            low, high = getattr(r, f"{what}_reduction_low_pct"), getattr(r, f"{what}_reduction_high_pct")
+            if low:
+                assert float(low) <= float(getattr(r, f"{what}_reduction_pct")) <= float(high), r.Index
+    assert ini.loc[g.overdue_kev, "addresses"] == "kev"
+    switch = ini[ini.name == "Replace end-of-support core switch stack"].iloc[0]
+    assert "end_of_support" in switch.addresses.split(";")
+    zero = ini.loc[g.zero_effect]
+    assert zero.addresses == "" and float(zero.incident_reduction_pct) == float(zero.outage_reduction_pct) == 0
+    assert set(zero.target_systems.split(";")) == set(g.zero_effect_targets) >= {truth.ehr_outage_month.system_id}
+    assert ini.loc[g.due_by, "due_by"] == g.due_by_day > g.plan_start
+    # the bottleneck team: asked for more than three years of its budget
+    asked = sum(int(h) for v, s in zip(ini.team_hours, ini.status) if s not in ("done", "rejected")
+                for t, h in (p.split(":") for p in v.split(";")) if t == g.bottleneck_team)
+    assert asked == g.team_demand_hours[g.bottleneck_team] > 3 * g.team_budget_hours[g.bottleneck_team]
+    done = ini[ini.status == "done"]
+    assert set(done.index) == {g.realized_drop, g.realized_flat}
+    for iid, day in ((g.realized_drop, g.realized_drop_finished_on), (g.realized_flat, g.realized_flat_finished_on)):
+        assert done.loc[iid, "finished_on"] == day
+        assert truth.start < day <= (dt.date.fromisoformat(truth.end) - dt.timedelta(days=182)).isoformat()
+    assert (ini[ini.status != "done"].finished_on == "").all()
+
+
+def test_a_done_initiatives_target_really_has_fewer_p1_incidents_after_it_finished(small):
+    """Six months either side of the finish day: the planted drop (2 P1s a month, then 0.5) and the planted flat
+    rate (1 a month throughout) are in the incidents file, whatever the everyday tickets add."""
+    folder, truth = small
+    g = truth.prioritization_plants
+    inc = read_text(folder, "incidents")
+    p1 = inc[inc.priority == "1"].assign(opened=lambda d: pd.to_datetime(d.opened_at))
+
+    def counts(targets: tuple[str, ...], finished: str) -> tuple[int, int]:
+        day = pd.Timestamp(finished) + pd.Timedelta(days=1)  # the day after the finish day
+        mine = p1[p1.system_id.isin(targets)]
+        before = mine[(mine.opened >= day - pd.DateOffset(months=6)) & (mine.opened < day)]
+        after = mine[(mine.opened >= day) & (mine.opened < day + pd.DateOffset(months=6))]
+        return len(before), len(after)
+
+    before, after = counts(g.realized_drop_targets, g.realized_drop_finished_on)
+    # planted 6 x 2 = 12 before and 6 x 0.5 = 3 after; everyday P1s on the target add a few at most
+    assert before >= 6 * g.p1_per_month_before[g.realized_drop] and after <= 6 * g.p1_per_month_after[g.realized_drop] + 2
+    assert before >= 3 * after
+    before, after = counts(g.realized_flat_targets, g.realized_flat_finished_on)
+    assert abs(before - after) <= 3 and before >= 6 * g.p1_per_month_before[g.realized_flat]
 
 
 def test_callers_are_plain_fictional_names(small):

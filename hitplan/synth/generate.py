@@ -43,6 +43,7 @@ from hitplan.synth.truth import (  # the demo made honest (issue 16): compliance
     RiskAcceptedFindings,
 )
 from hitplan.synth.truth import CascadingOutage, LateBreachNotice  # the demo made honest (issue 16): incidents
+from hitplan.synth.truth import PrioritizationPlants  # decision-grade prioritization (issue 17)
 from hitplan.synth.usage import UsageGenerator
 from hitplan.synth.world import Month, Org, Params, fiscal_year, window_months
 
@@ -148,7 +149,7 @@ def generate(
     writer.small("controls", control_cols)
     writer.small("findings", compliance.finding_columns(params, controls))
     planning_fy = fiscal_year(params.end) + 1
-    writer.small("initiatives", initiatives.initiative_columns(org, planning_fy))
+    writer.small("initiatives", initiatives.initiative_columns(org, params.start, params.end))
     missing = set(feeds()) - set(writer.rows)
     if missing:
         raise RuntimeError(f"feeds.yaml declares feeds the generator does not write: {sorted(missing)}")
@@ -185,6 +186,7 @@ def generate(
         baa_gap=_baa_gap_truth(org, contracts, ledger),
         late_breach_notice=_late_breach_truth(inc.stats),
         cascading_outage=_cascade_truth(inc.stats),
+        prioritization_plants=_prioritization_truth(params, org),
     )
     (out_dir / "ground_truth.json").write_text(truth.to_json(), encoding="utf-8")
     return truth
@@ -452,4 +454,28 @@ def _baa_gap_truth(org: Org, contracts: list[Contract], ledger: finance.Ledger) 
         tuple(sorted({org.sid(st.system) for st in ledger.streams if st.vendor == v and st.system in phi
                       and org.spec(st.system).vendor != v})),
         tuple(sorted(org.sid(s.key) for s in org.systems if s.vendor == v and s.phi)),
+    )
+
+
+def _prioritization_truth(params: Params, org: Org) -> PrioritizationPlants:
+    """Issue 17's plants in the initiatives feed (ids are INI- and the 1-based position)."""
+    ini = initiatives
+
+    def iid(pos: int) -> str:
+        return f"INI-{pos:03d}"
+
+    def targets(pos: int) -> tuple[str, ...]:
+        return tuple(org.sid(k) for k in ini.INITIATIVES[pos - 1].systems)
+
+    def done(pos: int) -> str:
+        return ini.finished_on(ini.INITIATIVES[pos - 1], params.start, params.end).isoformat()
+
+    scale = max(1.0, params.scale)
+    return PrioritizationPlants(
+        ini.plan_start(params.end).isoformat(), iid(ini.ZERO_EFFECT), targets(ini.ZERO_EFFECT), iid(ini.OVERDUE_KEV),
+        iid(ini.DUE_BY), ini.due_by_day(params.end).isoformat(), ini.BOTTLENECK_TEAM, dict(ini.TEAM_BUDGET_HOURS), ini.team_demand(),
+        iid(ini.REALIZED_DROP), targets(ini.REALIZED_DROP), done(ini.REALIZED_DROP),
+        iid(ini.REALIZED_FLAT), targets(ini.REALIZED_FLAT), done(ini.REALIZED_FLAT),
+        {iid(k): v[0] * scale for k, v in ini.P1_PER_MONTH.items()},
+        {iid(k): v[1] * scale for k, v in ini.P1_PER_MONTH.items()},
     )

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hitplan.synth import catalog
+from hitplan.synth import initiatives as done_initiatives
 from hitplan.synth import output as out
 from hitplan.synth.usage import expected_active
 from hitplan.synth.contracts import Contract, vendor_sla_minutes
@@ -349,8 +350,11 @@ DESC_SWITCH = 0
 DESC_EHR = len(SWITCH_TEXT)
 DESC_CASCADE = DESC_EHR + len(EHR_TEXT)
 DESC_BREACH = DESC_CASCADE + len(CASCADE_TEXT)
-# Row kinds: 0 bulk, 1 outage, 2 planted switch or slow-vendor ticket, 3 planted EHR outage, 4 breach, 5 cascade.
-KIND_BREACH, KIND_CASCADE = 4, 5
+# Row kinds: 0 bulk, 1 outage, 2 planted switch or slow-vendor ticket, 3 planted EHR outage, 4 breach, 5 cascade,
+# 6 planted P1 on a done initiative's target (issue 17: one falls after its finish day, one does not).
+KIND_BREACH, KIND_CASCADE, KIND_REALIZED = 4, 5, 6
+# The ticket category of a done initiative's planted P1s where the system's own is not the one (interface queues).
+REALIZED_CATEGORY = {"interface_engine": "interface"}
 
 
 @dataclass
@@ -481,6 +485,7 @@ class IncidentGenerator:
         self.quarters = _quarters(params)
         self.outage_month = _outage_month(params)
         self.stats.ehr_outage_month = self.outage_month
+        self.realized = _realized_counts(params, org)
 
     # ---- streams -------------------------------------------------------------------------------
 
@@ -693,7 +698,33 @@ class IncidentGenerator:
         rows = _concat(parts)
         order = np.argsort(rows["opened"], kind="stable")
         rows = {k: v[order] for k, v in rows.items()}
-        return self._render(rng, month, rows)
+        cols = self._render(rng, month, rows)
+        return self._with_realized(month, cols)
+
+    def _with_realized(self, month: Month, cols: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The month's tickets and, numbered after them, the planted P1s on the done initiatives' targets: drawn and
+        rendered from their own streams, leaving every other ticket's columns and the tallies as they were."""
+        plan = [(s, c) for s, c in self.realized.get(month.index, ()) if c > 0]
+        if not plan:
+            return cols
+        rng = stream(self.p, "incidents", "realized", month.index)
+        n = sum(c for _, c in plan)
+        system = np.concatenate([np.full(c, s) for s, c in plan])
+        cat = np.array([C[REALIZED_CATEGORY.get(self.org.systems[s].key, CATEGORIES[self.primary[s]])] for s in system])
+        day = rng.choice(month.days, size=n)
+        opened = day.astype("datetime64[s]") + _time_of_day(rng, n)
+        order = np.argsort(opened, kind="stable")
+        rows = {
+            "opened": opened[order], "system": system[order], "priority": np.ones(n, dtype=np.int64),
+            "category": cat[order], "outage": np.zeros(n), "users": rng.integers(40, 400, size=n)[order],
+            "desc": np.full(n, -1), "kind": np.full(n, KIND_REALIZED), "gid": np.full(n, -1, dtype=np.int64),
+        }
+        ehr_minutes, weyl = self.stats.ehr_outage_by_month.get(month.label), self.weyl_pos_by_key.copy()
+        extra = self._render(stream(self.p, "incidents", "realized-render", month.index), month, rows)
+        self.weyl_pos_by_key = weyl  # the other tickets' departments keep their sequences
+        if ehr_minutes is not None:
+            self.stats.ehr_outage_by_month[month.label] = ehr_minutes
+        return {k: pa.concat_arrays([v, extra[k].cast(v.type)]) for k, v in cols.items()}
 
     def _cap_outages(self, month: Month, rows: dict[str, np.ndarray]) -> None:
         """Scale down outage minutes so no system-month drops below 99.96 % available (the EHR plant is added later)."""
@@ -1112,6 +1143,26 @@ def _switch_quarter_count(params: Params, quarters: dict[str, dict[dt.date, int]
     else:
         base = (0, 1, 1, 2, 1, 0, 1, 2)[i % 8]
     return int(round(base * mult))
+
+
+def _realized_counts(params: Params, org: Org) -> dict[int, list[tuple[int, int]]]:
+    """Month index -> [(system index, planted P1 tickets)] on the done initiatives' targets: the rate before the
+    finish day up to its month, the rate after from the next month (scaled above scale 1 like the switch plant),
+    rounded on the running total so the counts add up to the rates over the window."""
+    months = window_months(params)
+    mult = max(1.0, params.scale)
+    out: dict[int, list[tuple[int, int]]] = {}
+    for pos, (before, after) in done_initiatives.P1_PER_MONTH.items():
+        spec = done_initiatives.INITIATIVES[pos - 1]
+        finished = done_initiatives.finished_on(spec, params.start, params.end)
+        for key in spec.systems:
+            share = 1.0 / len(spec.systems)
+            rate = np.array([(before if m.first <= finished else after) * mult * share * len(m.days) / m.full_days
+                             for m in months])
+            counts = np.diff(np.concatenate([[0], np.floor(np.cumsum(rate) + 0.5)])).astype(int)
+            for m, c in zip(months, counts):
+                out.setdefault(m.index, []).append((org.index[key], int(c)))
+    return out
 
 
 def _outage_month(params: Params) -> str:

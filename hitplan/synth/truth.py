@@ -237,6 +237,36 @@ class CascadingOutage:
 
 
 @dataclass(frozen=True)
+class PrioritizationPlants:
+    """Issue 17's plants in the initiatives feed. ``zero_effect``: large problems on its targets (the EHR) but no
+    promised effect and no risk class removed (ranks in the bottom half). ``overdue_kev``: addresses kev on targets
+    whose KEV findings are past CISA's due day (starts in the plan's first quarter, ``plan_start``). ``due_by`` must
+    finish by ``due_by_day``. ``bottleneck_team`` is asked for ``team_demand_hours`` (open initiatives) against
+    ``team_budget_hours`` a fiscal year (the teams of hitplan/prioritize/budget_example.yaml): it binds. The done
+    initiatives: ``realized_drop``'s target's P1 incidents fall after ``realized_drop_finished_on`` from
+    ``p1_per_month_before`` to ``p1_per_month_after`` a month (planted ones, beside the everyday few); ``realized_flat``'s
+    target's do not change after ``realized_flat_finished_on``."""
+
+    plan_start: str
+    zero_effect: str
+    zero_effect_targets: tuple[str, ...]
+    overdue_kev: str
+    due_by: str
+    due_by_day: str
+    bottleneck_team: str
+    team_budget_hours: dict[str, int]
+    team_demand_hours: dict[str, int]
+    realized_drop: str
+    realized_drop_targets: tuple[str, ...]
+    realized_drop_finished_on: str
+    realized_flat: str
+    realized_flat_targets: tuple[str, ...]
+    realized_flat_finished_on: str
+    p1_per_month_before: dict[str, float]
+    p1_per_month_after: dict[str, float]
+
+
+@dataclass(frozen=True)
 class GroundTruth:
     """The parameters, row counts and planted situations of one generated hospital."""
 
@@ -273,6 +303,8 @@ class GroundTruth:
     # The demo made honest (issue 16): incidents plants (None in older files).
     late_breach_notice: LateBreachNotice | None = None
     cascading_outage: CascadingOutage | None = None
+    # Decision-grade prioritization (issue 17): the initiatives' plants (None in older files).
+    prioritization_plants: PrioritizationPlants | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready content."""
