@@ -487,6 +487,22 @@ def _records(df) -> list[dict]:
     return [{k: (v[:10] if isinstance(v, str) and v.endswith("T00:00:00.000") else v) for k, v in r.items()} for r in out]
 
 
+def _criteria_records(evidence) -> list[dict]:
+    """Per initiative, each benefit criterion's baseline (the problem on its targets), effect (the share it removes)
+    and value, and its deadline with the reason."""
+    out = []
+    for r in evidence.to_dict("records"):
+        row = {"initiative_id": r["initiative_id"]}
+        for c in ("clinical_impact", "operational_effect", "risk_reduction"):
+            row[c] = {k: r.get(f"{c}_{k}") for k in ("baseline", "effect", "low", "high")}
+            row[c]["value"] = r.get(c)
+        deadline = r.get("deadline")
+        row["deadline"] = None if deadline is None or deadline != deadline else str(deadline)[:10]
+        row["deadline_reason"] = r.get("deadline_reason") or None
+        out.append(row)
+    return json.loads(json.dumps(out, default=lambda v: None if v != v else str(v)).replace("NaN", "null"))
+
+
 def _print_kpi_list(args) -> int:
     from hitplan.kpi import runner
 
@@ -675,28 +691,41 @@ def cmd_score(args) -> int:
         raise UsageError("--scenario compares funded portfolios: give the base budgets with --budget FILE "
                          "(see hitplan/prioritize/budget_example.yaml) or in the --settings file")
     scenarios = load_scenarios(args.scenario) if args.scenario else []
-    criteria = criteria_from_settings(settings)
+    criteria = criteria_from_settings(settings).weighing_cost(args.cost_weighted)
     budgets = budgets_from_settings(settings) if funded else None
     budget_file = args.budget or (settings.source("portfolio", "budgets", budgets.index[0]) if funded else None)
     con = store.connect(_store_path(args))
     try:
         period = _period(con, args)
         evidence, _ = initiative_evidence(con, period, settings, outage_risk(con, period.last_day))
+        if args.marginal and budgets is None:
+            raise UsageError("--marginal re-solves the funded portfolio with more of each binding budget line: give "
+                             "the budgets with --budget FILE (see hitplan/prioritize/budget_example.yaml)")
         pr = prioritize(con, period, criteria, budgets, budget_file=budget_file, method=args.method,
                         samples=args.samples, seed=args.seed, time_limit=args.time_limit, scenarios=scenarios,
-                        evidence=evidence, settings=settings)
+                        evidence=evidence, settings=settings, plan_start=args.plan_start, marginal=args.marginal)
     finally:
         con.close()
     if pr.infeasible is not None:
         raise pr.infeasible
     ranking, portfolio, comparison = pr.ranking, pr.portfolio, pr.comparison
     if args.format == "json":
-        out = {"period": period.label, "method": args.method, "ranking": json.loads(ranking.to_json(orient="records"))}
+        out = {"period": period.label, "method": args.method, "scoring": ranking.attrs.get("note", ""),
+               "ranking": json.loads(ranking.to_json(orient="records"))}
+        out["criteria"] = _criteria_records(evidence)
         if portfolio is not None:
             out["portfolio"] = {"status": portfolio.status, "mip_gap": portfolio.mip_gap, "value": portfolio.value,
                                 "delivered_value": portfolio.delivered_value,
+                                "plan_start": str(pr.plan_start), "quarters": list(portfolio.quarter_labels),
                                 "roadmap": json.loads(portfolio.roadmap().to_json(orient="records")),
-                                "totals": json.loads(portfolio.totals.reset_index().to_json(orient="records"))}
+                                "totals": json.loads(portfolio.totals.reset_index().to_json(orient="records")),
+                                "constraints": _records(portfolio.constraints),
+                                "deadlines": _records(portfolio.deadlines)}
+            if pr.marginal is not None:
+                out["portfolio"]["marginal"] = _records(pr.marginal)
+        if pr.realized is not None:
+            out["realized"] = _records(pr.realized)
+            out["confidence_factors"] = pr.confidence_factors or {}
         if comparison is not None:
             out["scenarios"] = {"summary": _records(comparison.summary), "usage": _records(comparison.usage),
                                 "changes": _records(comparison.changes)}
@@ -706,9 +735,12 @@ def cmd_score(args) -> int:
         print("no open initiatives in the store (load them: hitplan ingest initiatives FILE)")
         return 0
     print(f"initiatives ranked by {args.method} - evidence over {period.label} ({period.start} to {period.end}, end excluded)")
-    rows = [[r.rank, r.initiative_id, r.name[:44], f"{r.score:.3f}", f"{r.p_top_quartile:.0%}", f"{r.urgency:.2f}",
-             r.why] for r in ranking.itertuples(index=False)]
-    print(_table(["rank", "id", "initiative", "score", "P(top 25%)", "urgency", "top contributions (weighted)"], rows))
+    print(f"scoring: {ranking.attrs.get('note', '')}")
+    rows = [[r.rank, r.initiative_id, r.name[:44], f"{r.score:.3f}", f"{r.benefit_score:.3f}", cell(r.cost_usd, True),
+             fixed(r.benefit_per_100k, ",.3f", missing=""), f"{r.p_top_quartile:.0%}", f"{r.urgency:.2f}", r.why]
+            for r in ranking.itertuples(index=False)]
+    print(_table(["rank", "id", "initiative", "score", "benefit", "cost US$", "benefit per $100k", "P(top 25%)",
+                  "urgency", "top contributions (weighted)"], rows))
     if portfolio is None:
         print("\nto choose the funded portfolio and roadmap: --budget FILE (see hitplan/prioritize/budget_example.yaml)")
         return 0
@@ -722,6 +754,29 @@ def cmd_score(args) -> int:
     t = portfolio.totals.reset_index()
     print("\nagainst the budgets:")
     print(_table(list(t.columns), [[v if isinstance(v, str) else f"{v:,.0f}" for v in row] for row in t.itertuples(index=False)]))
+    binding = portfolio.constraints[portfolio.constraints["binding"]]
+    if len(binding):
+        print("\nwhat binds (a line whose remainder holds back an initiative or an earlier start):")
+        print(_table(["fiscal year", "budget line", "used", "budget", "left", "holds back"],
+                     [[r.fiscal_year, r.name, f"{r.used:,.0f}", f"{r.budget:,.0f}", f"{r.left:,.0f}",
+                       ", ".join(r.holds_back) if isinstance(r.holds_back, (list, tuple)) else str(r.holds_back or "")]
+                      for r in binding.itertuples(index=False)]))
+    else:
+        print("\nno budget line binds: every open initiative that fits its dependencies is funded as early as it can be")
+    if pr.marginal is not None and len(pr.marginal):
+        print("\nwhat more would buy (re-solved with one line raised):")
+        print(_table(["fiscal year", "budget line", "raise", "extra", "score added (as delivered)", "would enter",
+                      "would start earlier"],
+                     [[r.fiscal_year, r.name, f"+{r.step:.0%}", f"{r.extra:,.0f}", f"{r.delivered_added:+.3f}",
+                       ", ".join(r.entering) or "-", ", ".join(r.earlier) or "-"]
+                      for r in pr.marginal.itertuples(index=False)]))
+    dl = portfolio.deadlines
+    if len(dl):
+        print("\ndeadlines:")
+        print(_table(["initiative", "deadline", "finish", "status", "why"],
+                     [[r.initiative, str(r.deadline)[:10], r.finish_quarter if isinstance(r.finish_quarter, str) else "-",
+                       r.status, r.reason or ""]
+                      for r in dl.itertuples(index=False)]))
     left = sorted(set(ranking["initiative_id"]) - set(portfolio.chosen))
     if left:
         print(f"\nnot funded: {', '.join(left)}")
@@ -1153,6 +1208,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--weights", metavar="FILE.yaml", help="criteria and weights for this run, replacing the "
                                                            "settings' criteria (default hitplan/prioritize/criteria.yaml)")
     sp.add_argument("--method", choices=["weighted_sum", "topsis"], default="weighted_sum")
+    sp.add_argument("--cost-weighted", action="store_true", dest="cost_weighted",
+                    help="rank with cost as a weighted criterion and NPV net of cost (the old way; with --budget "
+                         "cost then counts twice). Default: rank on benefit, cost and benefit per $100k beside it")
     sp.add_argument("--budget", metavar="FILE.yaml", help="budgets per fiscal year (capex, opex, hours) for this run, "
                                                           "replacing the settings' portfolio budgets")
     sp.add_argument("--samples", type=_positive(int), default=2000, help="weight samples for the robustness figures (default 2000)")
@@ -1161,6 +1219,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scenario", metavar="FILE.yaml", action="append", default=[],
                     help="what-if scenarios to compare with the base (repeatable, up to four scenarios in all; see "
                          "hitplan/prioritize/scenarios_example.yaml); needs budgets (--budget or the settings file)")
+    sp.add_argument("--plan-start", type=_date, dest="plan_start",
+                    help="the day the plan may start from: it starts in the first fiscal quarter on or after it "
+                         "(default: the day after the evidence period; --start names the evidence period)")
+    sp.add_argument("--marginal", action="store_true",
+                    help="with --budget: for each budget line and team that binds, re-solve with +10 %% and +25 %% of "
+                         "it and say what that would buy")
     sp.add_argument("--format", choices=["table", "json"], default="table")
 
     sp = add("report", "run the report notebooks for a period and write HTML, the board PDF and deck", cmd_report,

@@ -230,6 +230,14 @@ def budget_years(years: Any, where: str | None, resources_: tuple[str, ...], key
             fail(f"{key}{fy} must map {', '.join(resources_)} to amounts, e.g. {{capex: 2500000, opex: 400000, "
                  "hours: 8000}")
         for resource, amount in amounts.items():
+            if resource == "teams" and amount is not None:  # staff hours per team: {network: 2000, ehr_apps: 3000}
+                if not isinstance(amount, dict):
+                    fail(f"{key}{fy}.teams must map team names to staff hours, e.g. {{network: 2000, ehr_apps: 3000}}")
+                for team, hours in amount.items():
+                    if hours is not None and (not _number(hours) or not math.isfinite(hours) or hours < 0):
+                        fail(f"{key}{fy}.teams.{team} is {hours!r}; give staff hours >= 0 (or leave it empty for no "
+                             "limit)")
+                continue
             if resource not in resources_:
                 fail(f"{key}{fy}.{resource} is not a budget; use {', '.join(resources_)}")
             if amount is None:

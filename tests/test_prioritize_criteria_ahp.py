@@ -122,3 +122,11 @@ def test_random_index_table_is_saatys():
 def test_malformed_matrices_are_refused(matrix, message):
     with pytest.raises(UsageError, match=message):
         ahp_weights(np.array(matrix), ["a", "b"])
+
+
+def test_cost_weighting_is_off_by_default_and_survives_new_weights():
+    crit = load_criteria()
+    assert not crit.cost_weighted
+    on = crit.weighing_cost()
+    assert on.cost_weighted and on.with_weights(dict(zip(crit.names, crit.weights))).cost_weighted
+    assert not on.weighing_cost(False).cost_weighted

@@ -35,9 +35,11 @@ def con(tmp_path):
     initiatives = [
         {"initiative_id": "A", "name": "Replace switch", "area": "infrastructure", "target_systems": "S1",
          "capex": 100000, "opex_per_year": 10000, "savings_per_year": 5000, "incident_reduction_pct": 50,
-         "outage_reduction_pct": 100, "strategic_alignment": 4, "confidence": 0.8},
+         "outage_reduction_pct": 100, "strategic_alignment": 4, "confidence": 0.8,
+         "addresses": "end_of_support;dr_gap"},
         {"initiative_id": "B", "name": "Patch EHR", "area": "security", "target_systems": "S2; S9",
-         "capex": 0, "opex_per_year": 0, "strategic_alignment": 3, "confidence": 0.9},
+         "capex": 0, "opex_per_year": 0, "strategic_alignment": 3, "confidence": 0.9,
+         "addresses": "kev;phi_critical;dr_gap"},
         {"initiative_id": "C", "name": "Done already", "area": "strategy", "status": "done"},
     ]
     path = tiny_store(tmp_path / "s.duckdb", systems=systems, incidents=incidents, vulnerabilities=vulns, kev=kev,
@@ -52,8 +54,8 @@ def test_criteria_are_computed_from_the_target_systems(con):
     a = m.set_index("initiative_id").loc["A"]
     # 60 min x 300 users / 60 = 300 user-hours, tier 1 weighs 5 - 1 = 4
     assert a.clinical_impact == pytest.approx(1200.0)
-    # past end of support: 5 points; tier 1 without a passed DR test: 3 points
-    assert a.risk_reduction == 8.0
+    # past end of support: 5 points; tier 1 without a passed DR test: 3 points (both classes it addresses)
+    assert a.risk_reduction == 8.0 and a.risk_reduction_baseline == 8.0
     # 2 incidents x 3 h mean to resolve x 50 %
     assert a.operational_effect == pytest.approx(3.0)
     # 1 outage hour x $250k (tier 1) x 100 % avoided; NPV over 2 years at 0 %: -100k + 2 x (5k + 250k - 10k)

@@ -75,3 +75,21 @@ def test_missing_value_or_column_is_named():
         weighted_sum(MATRIX.astype(float).assign(cost=[1.0, np.nan, 2.0]), CRIT)
     with pytest.raises(UsageError, match="lacks columns cost"):
         weighted_sum(MATRIX[["benefit"]], CRIT)
+
+
+def test_normalization_per_sample_scales_each_sample_on_its_own():
+    from hitplan.prioritize.methods import normalized_array
+
+    # sample 1 is MATRIX; sample 2 doubles Z's benefit (30 -> 60): X 0, Y (20-10)/50 = .2, Z 1
+    x = np.stack([MATRIX.to_numpy(float), MATRIX.assign(benefit=[10, 20, 60]).to_numpy(float)])
+    z = normalized_array(x, CRIT.is_cost)
+    assert z[0].tolist() == normalized(MATRIX, CRIT).to_numpy().tolist()
+    assert z[1][:, 0].tolist() == pytest.approx([0.0, 0.2, 1.0]) and z[1][:, 1].tolist() == [1.0, 0.0, 0.5]
+
+
+def test_benefit_per_dollar_is_per_100k_and_blank_without_a_cost():
+    from hitplan.prioritize.methods import benefit_per_dollar
+
+    # .5 for $250k -> .2 per $100k; no cost or a blank cost: no ratio
+    out = benefit_per_dollar([0.5, 0.5, 0.5], [250_000, 0, np.nan])
+    assert out[0] == pytest.approx(0.2) and np.isnan(out[1:]).all()

@@ -47,19 +47,25 @@ def test_kev_remediation_and_switch_replacement_start_in_the_first_fiscal_year(d
     budgets = load_budgets(BUDGETS)
     first_fy = str(budgets.index[0])
     urgency = ranking.set_index("name")["urgency"]
-    assert urgency[KEV] == 1.0 and urgency[SWITCH] > 0.5  # the highest risk reduction among the candidates
+    assert urgency[KEV] > 0.9 and urgency[SWITCH] > 0.5  # among the highest risk reductions of the candidates
     starts = _starts(funded_portfolio(con, ranking, budgets), ranking)
     assert all(s.startswith(first_fy) for s in starts.values()), starts
 
 
-def test_urgency_is_what_moves_kev_remediation_forward(demo):
-    # without a discount the start quarter is worth nothing and the KEV fix (mandatory, 900 staff hours) lands in
-    # the second fiscal year, where the hours are less tight; with urgency it starts in the first quarter
-    con, _, ranking = demo
+def test_the_kev_deadline_moves_kev_remediation_forward_even_without_urgency(demo):
+    # issue 17: the KEV findings are past CISA's due day, so the remediation is due at once - it starts in the plan's
+    # first quarter (the first after the data) whatever the discount; without its deadline and with no discount the
+    # start quarter is worth nothing and it may land later
+    con, period, ranking = demo
     budgets = load_budgets(BUDGETS)
-    flat = _starts(funded_portfolio(con, ranking, budgets, discount=Discount(0.0, 0.0)), ranking)
-    urgent = _starts(funded_portfolio(con, ranking, budgets), ranking)
-    assert flat[KEV].startswith(str(budgets.index[1])) and urgent[KEV] == f"{budgets.index[0]}Q1"
+    flat = Discount(0.0, 0.0)
+    due = _starts(funded_portfolio(con, ranking, budgets, discount=flat, plan_start=period.end), ranking)
+    assert due[KEV] == "FY2027Q2", due
+    undated = ranking.assign(deadline=pd.NaT, deadline_reason="")
+    loose = _starts(funded_portfolio(con, undated, budgets, discount=flat, plan_start=period.end), ranking)
+    assert loose[KEV] != "not funded"
+    urgent = _starts(funded_portfolio(con, undated, budgets, plan_start=period.end), ranking)
+    assert urgent[KEV] == "FY2027Q2", "urgency alone also starts it first"
 
 
 def test_shipped_example_compares_four_scenarios_side_by_side(demo):

@@ -21,11 +21,16 @@ WEIGHT_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Criteria:
-    """Criteria in matrix-column order: their names, directions ('benefit'/'cost') and weights (summing to 1)."""
+    """Criteria in matrix-column order: their names, directions ('benefit'/'cost') and weights (summing to 1).
+
+    ``cost_weighted`` False (the default): a ranking scores benefit only (``benefit_criteria``: cost criteria and
+    the cost side of NPV left out, the budgets carry cost); True: every criterion as weighted, cost included
+    (``hitplan score --cost-weighted``)."""
 
     names: tuple[str, ...]
     directions: tuple[str, ...]
     weights: tuple[float, ...]
+    cost_weighted: bool = False
 
     def __post_init__(self) -> None:
         if not (len(self.names) == len(self.directions) == len(self.weights)):
@@ -53,7 +58,56 @@ class Criteria:
         missing = [n for n in self.names if n not in weights]
         if unknown or missing:
             raise UsageError(f"weights must name each criterion once: unknown {unknown}, missing {missing}")
-        return Criteria(self.names, self.directions, tuple(float(weights[n]) for n in self.names))
+        return Criteria(self.names, self.directions, tuple(float(weights[n]) for n in self.names), self.cost_weighted)
+
+    def weighing_cost(self, on: bool = True) -> Criteria:
+        """The same criteria, scored with cost as a weighted criterion (``on``) or on benefit only."""
+        return Criteria(self.names, self.directions, self.weights, bool(on))
+
+
+# The evidence's financial criterion net of cost (savings + avoided downtime - opex - capex) and its benefit side
+# alone (present values of savings + avoided downtime), which replaces it when cost is counted by the budgets.
+FINANCIAL_NET = "financial_npv"
+FINANCIAL_BENEFIT = "financial_benefit"
+
+
+def benefit_criteria(criteria: Criteria, columns) -> tuple[Criteria, str]:
+    """(the criteria a benefit score uses, a note saying so): cost criteria left out, ``financial_npv`` replaced
+    by ``financial_benefit`` when ``columns`` (the evidence's) has it, the other weights rescaled to sum to 1."""
+    keep = [j for j, d in enumerate(criteria.directions) if d != "cost"]
+    dropped = [f"{criteria.names[j]} {criteria.weights[j]:.3g}" for j in range(len(criteria.names)) if j not in keep]
+    total = float(sum(criteria.weights[j] for j in keep))
+    if total <= 0:
+        raise UsageError("every weight is on cost criteria: a benefit score needs weight on some benefit "
+                         "criterion (or rank with cost weighted: --cost-weighted)")
+    has_benefit = FINANCIAL_BENEFIT in set(columns)
+    names = tuple(FINANCIAL_BENEFIT if criteria.names[j] == FINANCIAL_NET and has_benefit else criteria.names[j]
+                  for j in keep)
+    weights = tuple(criteria.weights[j] / total for j in keep)
+    out = Criteria(names, tuple(criteria.directions[j] for j in keep), weights, False)
+    parts = ["benefit score, cost counted once (by the budgets and shown beside the score, not weighted)"]
+    if dropped:
+        parts.append(f"left out: {', '.join(dropped)}")
+    if FINANCIAL_NET in criteria.names:
+        parts.append(f"{FINANCIAL_NET} -> {FINANCIAL_BENEFIT} (present value of savings and avoided downtime, "
+                     "without capex and opex)" if has_benefit else
+                     f"the evidence has no {FINANCIAL_BENEFIT}: {FINANCIAL_NET} (net of capex and opex) stands in, "
+                     "so cost still counts inside it")
+    if dropped:
+        parts.append(f"the other weights renormalized to sum to 1 (each / {total:.3g}): "
+                     + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights)))
+    return out, "; ".join(parts)
+
+
+def scoring_criteria(criteria: Criteria, columns) -> tuple[Criteria, str]:
+    """(the criteria a ranking scores with, a note): ``benefit_criteria`` unless ``criteria.cost_weighted``."""
+    if criteria.cost_weighted:
+        cost = [f"{n} {w:.3g}" for n, d, w in zip(criteria.names, criteria.directions, criteria.weights)
+                if d == "cost"]
+        return criteria, ("cost-weighted ranking, as asked: " + (f"{', '.join(cost)} weighted" if cost else
+                          "no cost criterion") + f", {FINANCIAL_NET} net of cost; with budgets cost counted twice "
+                          "(as a criterion and again by the budgets)")
+    return benefit_criteria(criteria, columns)
 
 
 def _check_weights(weights: Mapping[str, float]) -> None:

@@ -27,8 +27,9 @@ def _checked(matrix: pd.DataFrame, criteria: Criteria) -> np.ndarray:
 
 
 def normalized_array(x: np.ndarray, is_cost: np.ndarray) -> np.ndarray:
-    """Min-max scaled values in [0, 1] where 1 is best (cost columns reversed); constant columns give 0.5."""
-    lo, hi = x.min(axis=0), x.max(axis=0)
+    """Min-max scaled values in [0, 1] where 1 is best (cost columns reversed); constant columns give 0.5.
+    ``x`` is initiatives x criteria, or samples x initiatives x criteria (each sample scaled on its own)."""
+    lo, hi = x.min(axis=-2, keepdims=True), x.max(axis=-2, keepdims=True)
     span = hi - lo
     flat = span == 0
     # A constant column cannot tell initiatives apart: 0.5 (neither best nor worst) keeps the ranking
@@ -46,6 +47,13 @@ def normalized(matrix: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
 def contributions(matrix: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     """Each initiative's points per criterion (normalized value x weight); a row sums to its weighted-sum score."""
     return normalized(matrix, criteria) * criteria.weight_array
+
+
+def benefit_per_dollar(benefit, cost, per: float = 100_000.0) -> np.ndarray:
+    """Benefit score points per ``per`` US$ of cost (default per $100k); blank where the cost is 0 or unknown."""
+    b, c = np.asarray(benefit, dtype=float), np.asarray(cost, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(c) & (c > 0), b / np.where(c > 0, c, 1.0) * per, np.nan)
 
 
 def weighted_sum(matrix: pd.DataFrame, criteria: Criteria) -> pd.Series:

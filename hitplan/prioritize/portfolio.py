@@ -5,8 +5,20 @@ Model (one binary x[i, q] per initiative i and allowed start quarter q, 0-based 
   and must finish within the horizon; its capex and staff hours are spread evenly over those d quarters.
 - Its opex (dollars per year) runs from go-live, the quarter after its finish, to the horizon end, a quarter
   of the yearly figure per quarter: running costs of what the portfolio adds, not of the existing estate.
-- Quarter q belongs to fiscal year ``budgets.index[q // 4]``; each fiscal year's capex, opex and hours used
-  must stay within that year's budget (a missing or NaN budget means unconstrained).
+- The plan starts in the first fiscal quarter beginning on or after ``plan_start`` (the day after the evidence
+  ends; without it, in the first quarter of the first budgeted year) and runs ``horizon_quarters`` (default: to
+  the end of the last budgeted year). Quarter q belongs to the fiscal year it falls in; every fiscal year the plan
+  touches must be in the budgets (an error names a missing one), and that year's capex, opex and hours used must
+  stay within its budget (a missing or NaN budget means unconstrained). A year the plan enters mid-way keeps its
+  whole budget for the quarters left.
+- Staff hours by team: a budget year may split its hours by team (``teams: {network: 2000, ...}``); an
+  initiative's ``team_hours`` are spread like its hours and each team's use per year stays within its hours. The
+  ``hours`` line, when given, caps the total. Without teams in the budgets the split is ignored (one pool).
+- Deadlines: an initiative with a ``deadline`` (a day) must be funded and finish by the quarter containing it;
+  one already due at the plan start must start in the first quarter. A deadline is soft: each quarter late costs
+  ``late_penalty`` score units (portfolio.yaml ``deadlines.late_quarter_penalty`` x the candidates' total value)
+  and not funding it counts as late to the plan's end, so deadlines are met whenever they can be, late only when
+  they cannot, and the report (``Portfolio.deadlines``) says which are missed and why.
 - B depends on A: B is chosen only if A is, and B starts at or after the quarter following A's finish.
 - Mutually exclusive initiatives: at most one is chosen. Mandatory initiatives (and, through the
   dependencies, their prerequisites) are always chosen. Nothing starts before its earliest start nor, when it
@@ -29,6 +41,7 @@ are scaled to shares of their budget (rhs 1) so the LP is well conditioned.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,10 +52,13 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, hstack, vstack
 
 from hitplan.errors import HitplanError, UsageError
-from hitplan.periods import quarter_labels
+from hitplan.periods import (
+    add_months, fiscal_quarter_of, fiscal_quarter_start, quarter_labels, quarter_start,
+)
 from hitplan.settings import Settings, load_settings
 
 RESOURCES = ("capex", "opex", "hours")
+TEAM = "team:"  # budget columns of staff hours per team: team:network, team:ehr_apps, ...
 QUARTERS_PER_YEAR = 4
 
 
@@ -56,7 +72,10 @@ class InfeasiblePortfolio(HitplanError):
 class Initiative:
     """A candidate: value (score units), duration (quarters), capex (dollars, total), opex (dollars per year
     from go-live), staff hours (total), earliest and latest (deadline, None = none) start quarter, urgency (0-1:
-    how time-critical), and its dependencies and exclusions by name."""
+    how time-critical), and its dependencies and exclusions by name. ``team_hours`` splits the staff hours by
+    team (empty: all from the one pool); ``deadline`` is the day it must finish by (``deadline_reason`` says where
+    it comes from), ``deadline_quarter`` the same as a 0-based plan quarter (-1: already due at the plan start),
+    set from ``deadline`` by the solver when not given."""
 
     name: str
     value: float
@@ -70,6 +89,10 @@ class Initiative:
     excludes: tuple[str, ...] = ()
     urgency: float = 0.0
     latest_start: int | None = None
+    team_hours: Mapping[str, float] = field(default_factory=dict)
+    deadline: dt.date | None = None
+    deadline_reason: str = ""
+    deadline_quarter: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,17 @@ def load_discount(settings: Settings | None = None) -> Discount:
     return Discount((1.0 + yearly) ** (1 / QUARTERS_PER_YEAR) - 1.0, urgent)
 
 
+def load_late_penalty(settings: Settings | None = None) -> float:
+    """Score lost per quarter an initiative finishes after its deadline, as a share of the candidates' total
+    value (``portfolio.deadlines.late_quarter_penalty``; None: the shipped portfolio.yaml)."""
+    settings = settings or load_settings()
+    share = float(settings.value("portfolio", "deadlines", "late_quarter_penalty"))
+    if not (np.isfinite(share) and share > 0):
+        raise UsageError(f"portfolio.deadlines.late_quarter_penalty must be > 0 (a share of the candidates' total "
+                         f"value per quarter late), got {share}")
+    return share
+
+
 def budgets_from_settings(settings: Settings) -> pd.DataFrame:
     """The budgets per fiscal year of the settings (``portfolio.budgets``: the shipped example, a settings file's
     or a --budget file's), one row per fiscal year in order: capex, opex (dollars) and hours."""
@@ -115,16 +149,71 @@ def _names(cell) -> tuple[str, ...]:
     return tuple(str(s) for s in cell)
 
 
+def team_hours(cell, name: str = "") -> dict[str, float]:
+    """Staff hours by team from ``"network:1200;security:400"`` (the initiatives feed's team_hours) or a mapping;
+    blank: {} (all hours from the one pool)."""
+    if cell is None or (not isinstance(cell, (str, Mapping)) and pd.isna(cell)):
+        return {}
+    if isinstance(cell, Mapping):
+        pairs = [(str(k).strip(), v) for k, v in cell.items()]
+    else:
+        pairs = []
+        for part in filter(None, (p.strip() for p in str(cell).split(";"))):
+            team, sep, hours = part.partition(":")
+            if not sep or not team.strip():
+                raise UsageError(f"{name or 'initiative'}: team hours {cell!r} must read team:hours;team:hours, "
+                                 "e.g. network:1200;security:400")
+            pairs.append((team.strip(), hours.strip()))
+    out: dict[str, float] = {}
+    for team, hours in pairs:
+        try:
+            value = float(hours)
+        except (TypeError, ValueError):
+            value = float("nan")
+        if not (np.isfinite(value) and value >= 0):
+            raise UsageError(f"{name or 'initiative'}: team hours for {team} are {hours!r}; give hours >= 0, e.g. "
+                             "network:1200;security:400")
+        out[team] = out.get(team, 0.0) + value
+    return out
+
+
+def _day(cell) -> dt.date | None:
+    if cell is None or cell is pd.NaT or (isinstance(cell, str) and not cell.strip()):
+        return None
+    if not isinstance(cell, (str, dt.date)) and pd.isna(cell):
+        return None
+    return pd.Timestamp(cell).date()
+
+
 def initiatives(items: Sequence[Initiative] | pd.DataFrame) -> list[Initiative]:
-    """The candidates as Initiative records (a frame needs name and value columns; lists may be comma-separated)."""
+    """The candidates as Initiative records (a frame needs name and value columns; lists may be comma-separated;
+    team_hours may be text like ``network:1200;security:400``; deadline a day or NaT, with deadline_reason)."""
     if isinstance(items, pd.DataFrame):
         known = set(Initiative.__dataclass_fields__)
         records = [{k: v for k, v in row.items() if k in known} for row in items.to_dict("records")]
+
+        def whole(v) -> int | None:
+            return None if v is None or pd.isna(v) else int(v)
+
         items = [Initiative(**{**r, "depends_on": _names(r.get("depends_on")), "excludes": _names(r.get("excludes")),
                                "mandatory": bool(r.get("mandatory", False)),
-                               "latest_start": None if pd.isna(r.get("latest_start")) else int(r["latest_start"])})
+                               "latest_start": whole(r.get("latest_start")),
+                               "deadline_quarter": whole(r.get("deadline_quarter")),
+                               "deadline": _day(r.get("deadline")),
+                               "deadline_reason": "" if not isinstance(r.get("deadline_reason"), str)
+                               else r["deadline_reason"]})
                  for r in records]
-    out = [replace(i, depends_on=_names(i.depends_on), excludes=_names(i.excludes)) for i in items]
+    out = []
+    for i in items:
+        teams = team_hours(i.team_hours, i.name)
+        split = sum(teams.values())
+        if teams and i.hours == 0:
+            i = replace(i, hours=split)  # staff hours given only by team
+        elif teams and abs(split - i.hours) > 0.5:
+            raise UsageError(f"{i.name}: staff hours are {i.hours:,.0f} but its team hours add up to {split:,.0f} ("
+                             + ", ".join(f"{t} {h:,.0f}" for t, h in teams.items()) + "); make them agree")
+        out.append(replace(i, depends_on=_names(i.depends_on), excludes=_names(i.excludes), team_hours=teams,
+                           deadline=_day(i.deadline)))
     _validate(out)
     return out
 
@@ -178,41 +267,152 @@ def dependency_cycle(items: Sequence[Initiative]) -> list[str] | None:
 
 
 def budget_frame(budgets: pd.DataFrame | Mapping) -> pd.DataFrame:
-    """Budgets as a frame: one row per fiscal year (in order), columns capex, opex (dollars) and hours."""
-    frame = budgets.copy() if isinstance(budgets, pd.DataFrame) else pd.DataFrame.from_dict(budgets, orient="index")
-    unknown = sorted(set(frame.columns) - set(RESOURCES))
+    """Budgets as a frame: one row per fiscal year (in order), columns capex, opex (dollars) and hours, and one
+    ``team:<name>`` column of staff hours per team when the years name ``teams: {name: hours}``. A team named in
+    one year must be named in every year (empty for no limit)."""
+    if isinstance(budgets, pd.DataFrame) and "teams" in budgets.columns:  # a frame of the file's years as read
+        budgets = {fy: {k: v for k, v in row.items() if not (k != "teams" and pd.isna(v))
+                        and not (k == "teams" and not isinstance(v, Mapping))}
+                   for fy, row in budgets.to_dict("index").items()}
+    if isinstance(budgets, pd.DataFrame):
+        frame = budgets.copy()
+    else:
+        rows = {}
+        for fy, spec in budgets.items():
+            spec = dict(spec or {})
+            teams = spec.pop("teams", None) or {}
+            if not isinstance(teams, Mapping):
+                raise UsageError(f"budgets {fy}: teams must map team names to staff hours, e.g. "
+                                 "{network: 2000, ehr_apps: 3000}")
+            rows[fy] = {**spec, **{f"{TEAM}{t}": (np.nan if h is None else h) for t, h in teams.items()}}
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+    teams = sorted(c for c in frame.columns if str(c).startswith(TEAM) and len(str(c)) > len(TEAM))
+    unknown = sorted(set(frame.columns) - set(RESOURCES) - set(teams))
     if unknown:
-        raise UsageError(f"budgets have unknown columns {unknown}; use {', '.join(RESOURCES)}")
-    frame = frame.reindex(columns=list(RESOURCES)).astype(float)
+        raise UsageError(f"budgets have unknown columns {unknown}; use {', '.join(RESOURCES)} and teams")
+    if teams and not isinstance(budgets, pd.DataFrame):
+        for t in teams:
+            missing = [str(fy) for fy, spec in budgets.items() if t[len(TEAM):] not in dict((spec or {}).get("teams") or {})]
+            if missing:
+                raise UsageError(f"budgets name team {t[len(TEAM):]} in some years but not in {', '.join(missing)}; "
+                                 "give its hours in every year (empty for no limit)")
+    frame = frame.reindex(columns=list(RESOURCES) + teams)
+    try:
+        frame = frame.astype(float)
+    except (TypeError, ValueError):
+        raise UsageError("budgets must be numbers (leave a budget empty for no limit)") from None
     if (frame < 0).any().any():
         raise UsageError("budgets must be >= 0 (leave a budget empty for no limit)")
     frame.index = frame.index.astype(str)
     return frame
 
 
+def team_names(budgets: pd.DataFrame) -> list[str]:
+    """The teams a budget frame gives staff hours for."""
+    return [str(c)[len(TEAM):] for c in budgets.columns if str(c).startswith(TEAM)]
+
+
 @dataclass(frozen=True)
 class _Model:
     items: list[Initiative]
-    budgets: pd.DataFrame
+    budgets: pd.DataFrame  # the fiscal years the plan touches, in order
     horizon: int
     var_item: np.ndarray  # initiative index of each start variable
     var_start: np.ndarray  # start quarter of each start variable
-    usage: dict[str, np.ndarray]  # resource -> variables x fiscal years (dollars or hours)
+    usage: dict[str, np.ndarray]  # budget line (capex, opex, hours, team:<name>) -> variables x fiscal years
+    first: tuple[int, int] = (0, 1)  # the plan's first fiscal year and quarter (1-4)
+    qyear: np.ndarray | None = None  # budget row (fiscal year) of each quarter
+    late: np.ndarray | None = None  # quarters late of each start variable (0 without a deadline)
 
     @property
     def quarter_labels(self) -> list[str]:
-        """Each quarter of the horizon named as finance names it (FY2028Q1), counted from the first budgeted year."""
-        first = int(str(self.budgets.index[0])[2:])
-        return quarter_labels(first, 1, self.horizon)
+        """Each quarter of the horizon named as finance names it (FY2028Q1), counted from the plan's first quarter."""
+        return quarter_labels(self.first[0], self.first[1], self.horizon)
+
+    def label(self, q: int) -> str:
+        """Plan quarter ``q`` (0-based, may lie past the horizon) as finance names it."""
+        return quarter_labels(self.first[0], self.first[1], q + 1)[q] if q >= 0 else "before the plan"
 
 
-def quarterly_usage(item: Initiative, start: int, horizon: int) -> dict[str, np.ndarray]:
-    """Capex and opex (dollars) and staff hours per quarter of the horizon if ``item`` starts in ``start``."""
+def _fy(label) -> int:
+    text = str(label)
+    if len(text) != 6 or not text.startswith("FY") or not text[2:].isdigit():
+        raise UsageError(f"budget years are fiscal years like FY2028, got {text!r}")
+    return int(text[2:])
+
+
+def plan_calendar(budgets: pd.DataFrame, horizon_quarters: int | None = None, plan_start: dt.date | None = None,
+                  fiscal_start_month: int = 1) -> tuple[tuple[int, int], int, pd.DataFrame, np.ndarray, dt.date]:
+    """The plan's first fiscal (year, quarter), its length in quarters, the budgets of the fiscal years it touches
+    (in order), the budget row of each quarter and the plan's first day.
+
+    The plan starts in the first fiscal quarter beginning on or after ``plan_start`` (None: the first quarter of
+    the first budgeted year) and runs ``horizon_quarters`` (None: to the end of the last budgeted year)."""
+    years = {_fy(fy): fy for fy in budgets.index}
+    if plan_start is None:
+        fy0, q0 = min(years), 1
+        if horizon_quarters is None:
+            horizon_quarters = QUARTERS_PER_YEAR * len(budgets)
+        elif horizon_quarters < 1 or horizon_quarters > QUARTERS_PER_YEAR * len(budgets):
+            raise UsageError(f"horizon of {horizon_quarters} quarters needs 1..{QUARTERS_PER_YEAR * len(budgets)} "
+                             f"quarters of budgets ({len(budgets)} fiscal years given)")
+    else:
+        day = pd.Timestamp(plan_start).date()
+        first = quarter_start(day, fiscal_start_month)
+        if first < day:
+            first = add_months(first, 3)
+        fy0, q0 = fiscal_quarter_of(first, fiscal_start_month)
+        if horizon_quarters is None:
+            horizon_quarters = (max(years) + 1) * QUARTERS_PER_YEAR - (fy0 * QUARTERS_PER_YEAR + q0 - 1)
+            if horizon_quarters < 1:
+                raise UsageError(f"the plan starts in FY{fy0}Q{q0} (the first quarter after {day:%Y-%m-%d}) but the "
+                                 f"budgets end with FY{max(years)}; give budgets for FY{fy0} on")
+        elif horizon_quarters < 1:
+            raise UsageError(f"horizon of {horizon_quarters} quarters: give at least 1")
+    k0 = fy0 * QUARTERS_PER_YEAR + q0 - 1
+    fys = [(k0 + q) // QUARTERS_PER_YEAR for q in range(int(horizon_quarters))]
+    missing = sorted(set(fys) - set(years))
+    if missing:
+        labels = quarter_labels(fy0, q0, int(horizon_quarters))
+        raise UsageError(f"the plan runs {labels[0]}..{labels[-1]} but the budgets have no "
+                         f"{', '.join(f'FY{y}' for y in missing)}; add {'it' if len(missing) == 1 else 'them'} to the "
+                         "budget file or shorten the horizon")
+    order = sorted(set(fys))
+    qyear = np.array([order.index(y) for y in fys], dtype=int)
+    return ((fy0, q0), int(horizon_quarters), budgets.loc[[years[y] for y in order]],
+            qyear, fiscal_quarter_start(fy0, q0, fiscal_start_month))
+
+
+def deadline_quarter(deadline: dt.date, first_day: dt.date) -> int:
+    """The 0-based plan quarter containing ``deadline`` for a plan starting on ``first_day`` (a quarter's first
+    day); -1 when it falls before the plan starts (due at once)."""
+    if deadline < first_day:
+        return -1
+    return ((deadline.year - first_day.year) * 12 + deadline.month - first_day.month) // 3
+
+
+def lateness(item: Initiative, start: int) -> int:
+    """Quarters ``item`` finishes after its deadline quarter when started in ``start`` (for one due before the
+    plan: quarters it starts after the first)."""
+    due = item.deadline_quarter
+    if due is None:
+        return 0
+    if due < 0:
+        return int(start)
+    return max(0, int(start) + item.duration - 1 - due)
+
+
+def quarterly_usage(item: Initiative, start: int, horizon: int, teams: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Capex and opex (dollars) and staff hours (in all and for each of ``teams``) per quarter of the horizon if
+    ``item`` starts in ``start``."""
     q = np.arange(horizon)
     working = (q >= start) & (q < start + item.duration)
     live = q >= start + item.duration
-    return {"capex": working * (item.capex / item.duration), "hours": working * (item.hours / item.duration),
-            "opex": live * (item.opex / QUARTERS_PER_YEAR)}
+    out = {"capex": working * (item.capex / item.duration), "hours": working * (item.hours / item.duration),
+           "opex": live * (item.opex / QUARTERS_PER_YEAR)}
+    for t in teams:
+        out[f"{TEAM}{t}"] = working * (float(item.team_hours.get(t, 0.0)) / item.duration)
+    return out
 
 
 def start_windows(items: Sequence[Initiative], horizon: int, forced: set[int] = frozenset()) -> tuple[list, list]:
@@ -245,23 +445,45 @@ def start_windows(items: Sequence[Initiative], horizon: int, forced: set[int] = 
 
 
 def _model(items: list[Initiative], budgets: pd.DataFrame, horizon: int, forced: set[int],
-           prune: bool = True) -> _Model:
-    if horizon < 1 or horizon > QUARTERS_PER_YEAR * len(budgets):
-        raise UsageError(f"horizon of {horizon} quarters needs 1..{QUARTERS_PER_YEAR * len(budgets)} quarters of "
-                         f"budgets ({len(budgets)} fiscal years given)")
+           prune: bool = True, first: tuple[int, int] | None = None, qyear: np.ndarray | None = None) -> _Model:
+    """The start variables and their budget use; ``budgets`` are the plan's years (``plan_calendar``), ``qyear``
+    the budget row of each quarter (None: quarter q in row q // 4, the plan starting with the first row)."""
+    if qyear is None:
+        if horizon < 1 or horizon > QUARTERS_PER_YEAR * len(budgets):
+            raise UsageError(f"horizon of {horizon} quarters needs 1..{QUARTERS_PER_YEAR * len(budgets)} quarters of "
+                             f"budgets ({len(budgets)} fiscal years given)")
+        qyear = np.arange(horizon) // QUARTERS_PER_YEAR
+    first = first or (_fy(budgets.index[0]), 1)
+    teams = team_names(budgets)
+    if teams:
+        for it in items:
+            unknown = sorted(set(it.team_hours) - set(teams))
+            if unknown:
+                raise UsageError(f"{it.name} names team {', '.join(unknown)}, which the budgets lack (teams: "
+                                 f"{', '.join(teams)}); add it to the budget file or correct the initiative's "
+                                 "team hours")
     if prune:
-        first, last = start_windows(items, horizon, forced)
+        first_s, last_s = start_windows(items, horizon, forced)
     else:  # the plain formulation (benchmark baseline): every start from the earliest to the horizon or deadline
-        first = [int(it.earliest_start) for it in items]
-        last = [min(horizon - it.duration, horizon if it.latest_start is None else int(it.latest_start)) for it in items]
-    pairs = [(k, s) for k in range(len(items)) for s in range(first[k], last[k] + 1)]
+        first_s = [int(it.earliest_start) for it in items]
+        last_s = [min(horizon - it.duration, horizon if it.latest_start is None else int(it.latest_start))
+                  for it in items]
+    pairs = [(k, s) for k in range(len(items)) for s in range(first_s[k], last_s[k] + 1)]
     var_item = np.array([k for k, _ in pairs], dtype=int)
     var_start = np.array([s for _, s in pairs], dtype=int)
     to_year = np.zeros((horizon, len(budgets)))
-    to_year[np.arange(horizon), np.arange(horizon) // QUARTERS_PER_YEAR] = 1.0
-    per_var = [quarterly_usage(items[k], s, horizon) for k, s in pairs]
-    usage = {r: (np.array([u[r] for u in per_var]).reshape(len(pairs), horizon) @ to_year) for r in RESOURCES}
-    return _Model(items, budgets, horizon, var_item, var_start, usage)
+    to_year[np.arange(horizon), qyear] = 1.0
+    per_var = [quarterly_usage(items[k], s, horizon, teams) for k, s in pairs]
+    lines = list(RESOURCES) + [f"{TEAM}{t}" for t in teams]
+    usage = {r: (np.array([u[r] for u in per_var]).reshape(len(pairs), horizon) @ to_year) for r in lines}
+    late = np.array([lateness(items[k], s) for k, s in pairs], dtype=float)
+    return _Model(items, budgets, horizon, var_item, var_start, usage, first, np.asarray(qyear), late)
+
+
+def _subset(m: _Model, keep: np.ndarray) -> _Model:
+    """The model with only the start variables ``keep`` (a boolean mask)."""
+    return replace(m, var_item=m.var_item[keep], var_start=m.var_start[keep],
+                   usage={r: u[keep] for r, u in m.usage.items()}, late=m.late[keep])
 
 
 def _structure_rows(m: _Model, forced: set[int], select: bool = True) -> tuple[list, list, list, int]:
@@ -306,7 +528,7 @@ def _structure_rows(m: _Model, forced: set[int], select: bool = True) -> tuple[l
 def _budget_rows(m: _Model) -> tuple[list[tuple[str, int]], np.ndarray, np.ndarray]:
     """The (resource, fiscal-year) pairs with a budget, their usage rows (pairs x variables) and budgets."""
     keys, rows, caps = [], [], []
-    for r in RESOURCES:
+    for r in m.budgets.columns:
         for y, cap in enumerate(m.budgets[r].to_numpy()):
             if np.isfinite(cap):
                 keys.append((r, y))
@@ -362,9 +584,16 @@ def _check_mandatory_structure(m: _Model, forced: set[int]) -> None:
                                       "mandatory initiatives) but exclude each other")
 
 
+def line_name(line: str) -> str:
+    """A budget line as people say it: capex, opex, staff hours, network team hours."""
+    if line.startswith(TEAM):
+        return f"{line[len(TEAM):]} team hours"
+    return {"hours": "staff hours"}.get(line, line)
+
+
 def _figure(resource: str, value: float) -> str:
     """A budget figure as leadership reads it: $1.2M or $450,000 for money, 1,200 for staff hours."""
-    if resource == "hours":
+    if resource == "hours" or resource.startswith(TEAM):
         return f"{value:,.0f}"
     return f"${value / 1e6:.1f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
 
@@ -372,8 +601,7 @@ def _figure(resource: str, value: float) -> str:
 def _shortfall_message(m: _Model, forced: set[int]) -> str:
     """Which yearly budgets the mandatory initiatives overrun and by how much (an elastic mandatory-only solve)."""
     keep = np.isin(m.var_item, sorted(forced))
-    sub = _Model(m.items, m.budgets, m.horizon, m.var_item[keep], m.var_start[keep],
-                 {r: u[keep] for r, u in m.usage.items()})
+    sub = _subset(m, keep)
     rows, lo, hi, _ = _structure_rows(sub, forced, select=False)
     keys, use, caps = _budget_rows(sub)
     n_var, n_slack = keep.sum(), len(keys)
@@ -390,8 +618,7 @@ def _shortfall_message(m: _Model, forced: set[int]) -> str:
         return "the mandatory initiatives cannot be scheduled together (dependencies, exclusions and horizon)"
     slack = res.x[n_var:]
     need = use @ np.round(res.x[:n_var])
-    unit = {"capex": "capex", "opex": "opex", "hours": "staff hours"}
-    parts = [f"mandatory items need {_figure(r, need[j])} {unit[r]} in {m.budgets.index[y]} but the budget is "
+    parts = [f"mandatory items need {_figure(r, need[j])} {line_name(r)} in {m.budgets.index[y]} but the budget is "
              f"{_figure(r, caps[j])}: short by {_figure(r, slack[j])}"
              for j, (r, y) in enumerate(keys) if slack[j] > 1e-6 * scale[j]]
     return "; ".join(parts) or "the mandatory initiatives cannot be scheduled together within the budgets"
@@ -399,7 +626,11 @@ def _shortfall_message(m: _Model, forced: set[int]) -> str:
 
 @dataclass
 class Portfolio:
-    """The chosen initiatives with their start and finish quarters, yearly totals against budgets, and the solve."""
+    """The chosen initiatives with their start and finish quarters, yearly totals against budgets, and the solve.
+
+    ``constraints``: one row per budget line with a limit and fiscal year (capex, opex, staff hours, each team's
+    hours): used, budget, left, binding and what it holds back; ``deadlines``: one row per initiative with a
+    deadline, met or missed and why."""
 
     schedule: pd.DataFrame
     totals: pd.DataFrame
@@ -409,6 +640,10 @@ class Portfolio:
     seconds: float
     quarter_labels: list[str] = field(default_factory=list)
     delivered_value: float = float("nan")  # the objective: value discounted by start quarter (score units)
+    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)
+    deadlines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_start: dt.date | None = None  # the first day of the plan's first quarter
+    late_penalty: float = float("nan")  # score units lost per quarter late (the objective's deadline term)
 
     @property
     def chosen(self) -> list[str]:
@@ -423,6 +658,14 @@ class Portfolio:
         df.insert(2, "finish_quarter", [self.quarter_labels[q] for q in df["finish"]])
         return df[["initiative", "start_quarter", "finish_quarter", "start", "finish", "capex_usd", "opex_usd",
                    "hours"]]
+
+
+def binding_constraints(portfolio: Portfolio) -> pd.DataFrame:
+    """The budget lines that bind (see ``Portfolio.constraints``), tightest first."""
+    c = portfolio.constraints
+    if c.empty:
+        return c
+    return c[c["binding"]].sort_values("left_share", kind="stable").reset_index(drop=True)
 
 
 def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[tuple[np.ndarray, float]],
@@ -453,7 +696,123 @@ def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[tuple
     return res
 
 
-def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float, delivered: np.ndarray) -> Portfolio:
+def _moves(m: _Model, on: np.ndarray, coef: np.ndarray, forced: set[int]):
+    """Every single change that would raise the objective if the budgets allowed it: fund an unfunded
+    initiative at a start its prerequisites and exclusions allow, or move a funded one to a better start its
+    prerequisites and dependents allow. Yields (initiative index, variable, usage change per budget line)."""
+    keys, use, _ = _budget_rows(m)
+    index = {it.name: k for k, it in enumerate(m.items)}
+    at = {int(m.var_item[v]): int(v) for v in on}
+    finish = {k: int(m.var_start[v]) + m.items[k].duration - 1 for k, v in at.items()}
+    dependents: dict[int, list[int]] = {}
+    for k, it in enumerate(m.items):
+        for d in it.depends_on:
+            dependents.setdefault(index[d], []).append(k)
+    excluded = {k: {index[o] for o in it.excludes} for k, it in enumerate(m.items)}
+    for k, it in enumerate(m.items):
+        for o in it.excludes:
+            excluded[index[o]].add(k)
+    chosen = set(at.values())
+    base = np.array([coef[at[k]] if k in at else 0.0 for k in m.var_item])
+    tol = 1e-9 * max(1.0, float(np.abs(coef).max(initial=0.0)))
+    for v in np.flatnonzero(coef - base > tol):
+        k, s = int(m.var_item[v]), int(m.var_start[v])
+        if v in chosen:
+            continue
+        prereq = [index[d] for d in m.items[k].depends_on]
+        if any(d not in at or finish[d] >= s for d in prereq):
+            continue
+        if k in at:
+            end = s + m.items[k].duration - 1
+            if any(int(m.var_start[at[b]]) <= end for b in dependents.get(k, []) if b in at):
+                continue
+            delta = use[:, v] - use[:, at[k]]
+        else:
+            if excluded[k] & set(at):
+                continue
+            delta = use[:, v]
+        yield k, v, delta
+
+
+def _constraints(m: _Model, on: np.ndarray, coef: np.ndarray, forced: set[int]) -> pd.DataFrame:
+    """Used, left and binding per budget line and fiscal year: a line binds when at least one move that would
+    raise the objective (``_moves``) needs more of it than is left; ``holds_back`` names those initiatives."""
+    keys, use, caps = _budget_rows(m)
+    used = use[:, on].sum(axis=1) if len(keys) else np.zeros(0)
+    left = caps - used
+    tol = 1e-6 * np.maximum(caps, 1.0)
+    held: list[set[str]] = [set() for _ in keys]
+    if len(keys):
+        for k, _, delta in _moves(m, on, coef, forced):
+            for j in np.flatnonzero(delta > left + tol):
+                held[j].add(m.items[k].name)
+    rows = [{"fiscal_year": str(m.budgets.index[y]), "line": r, "name": line_name(r),
+             "team": r[len(TEAM):] if r.startswith(TEAM) else "", "used": float(used[j]), "budget": float(caps[j]),
+             "left": float(left[j]), "left_share": float(left[j] / caps[j]) if caps[j] > 0 else 0.0,
+             "binding": bool(held[j]), "holds_back": sorted(held[j])}
+            for j, (r, y) in enumerate(keys)]
+    return pd.DataFrame(rows, columns=["fiscal_year", "line", "name", "team", "used", "budget", "left", "left_share",
+                                       "binding", "holds_back"])
+
+
+def _deadlines(m: _Model, on: np.ndarray, forced: set[int]) -> pd.DataFrame:
+    """Each initiative with a deadline: its due quarter, whether funded, finish, quarters late and status (met or
+    missed: late or not funded) with the reason."""
+    keys, use, caps = _budget_rows(m)
+    used = use[:, on].sum(axis=1) if len(keys) else np.zeros(0)
+    at = {int(m.var_item[v]): int(v) for v in on}
+    first, _ = start_windows(m.items, m.horizon, forced)
+    rows = []
+    for k, it in enumerate(m.items):
+        if it.deadline_quarter is None:
+            continue
+        due, d = int(it.deadline_quarter), it.duration
+        source = f" ({it.deadline_reason})" if it.deadline_reason else ""
+        due_text = "already due when the plan starts" if due < 0 else f"due by the end of {m.label(due)}"
+        row = {"initiative": it.name, "deadline": it.deadline, "due_quarter": m.label(due), "due": due,
+               "funded": k in at,
+               "finish_quarter": "", "finish": np.nan, "quarters_late": np.nan, "status": "", "reason": ""}
+        if k in at:
+            s = int(m.var_start[at[k]])
+            late = lateness(it, s)
+            row.update(finish_quarter=m.label(s + d - 1), finish=s + d - 1, quarters_late=late)
+            if late == 0:
+                row.update(status="met", reason=f"{due_text}{source}; " + (
+                    f"starts in {m.label(0)}" if due < 0 else f"finishes in {m.label(s + d - 1)}"))
+                rows.append(row)
+                continue
+        row["status"] = "missed"
+        # why it is (or would be) late: it cannot be on time at all, or the budgets stop every on-time start
+        earliest = first[k] if first[k] <= m.horizon else int(it.earliest_start)
+        on_time_start = 0 if due < 0 else due - d + 1
+        if earliest > on_time_start:
+            why = (f"it takes {d} quarter{'s' * (d > 1)} and cannot start before {m.label(earliest)} (its earliest "
+                   "start and prerequisites)" if earliest > 0 else f"it takes {d} quarters")
+        else:
+            short: dict[str, None] = {}
+            own = use[:, at[k]] if k in at else np.zeros(len(keys))
+            for v in np.flatnonzero((m.var_item == k) & (m.late == 0)):
+                over = use[:, v] - own + used > caps + 1e-6 * np.maximum(caps, 1.0)
+                for j in np.flatnonzero(over):
+                    r, y = keys[j]
+                    short[f"{line_name(r)} in {m.budgets.index[y]}"] = None
+            why = (f"on time it would overrun {', '.join(short)}" if short
+                   else "the dependencies, exclusions or plan horizon leave no on-time start")
+        if k in at:
+            late = int(row["quarters_late"])
+            row["reason"] = (f"{due_text}{source}; finishes in {row['finish_quarter']}, {late} quarter"
+                             f"{'s' * (late > 1)} late: {why}")
+        else:
+            row["reason"] = f"{due_text}{source}; not funded: {why}"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["initiative", "deadline", "due_quarter", "due", "funded", "finish_quarter",
+                                       "finish",
+                                       "quarters_late", "status", "reason"])
+
+
+def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float, delivered: np.ndarray,
+               coef: np.ndarray | None = None, forced: set[int] = frozenset(), first_day: dt.date | None = None,
+               penalty: float = float("nan")) -> Portfolio:
     on = np.flatnonzero(x > 0.5)
     records = []
     for v in on[np.lexsort((m.var_item[on], m.var_start[on]))]:
@@ -466,32 +825,61 @@ def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float
     totals = pd.DataFrame({f"{r}_{k}": (used[r] if k == "used" else m.budgets[r].to_numpy())
                            for r in RESOURCES for k in ("used", "budget")}, index=m.budgets.index)
     totals.index.name = "fiscal_year"
+    coef = delivered if coef is None else coef
     return Portfolio(schedule, totals, float(schedule["value"].sum()), status, gap, seconds, m.quarter_labels,
-                     float(delivered[on].sum()))
+                     float(delivered[on].sum()), _constraints(m, on, coef, forced), _deadlines(m, on, forced),
+                     first_day, penalty)
 
 
 STATUS = {0: "optimal", 1: "limit reached", 2: "infeasible", 3: "unbounded", 4: "failed"}
 
 
 def solve_portfolio(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,
-                    horizon_quarters: int, discount: Discount | None = None, prefer_early: bool = True,
-                    mip_rel_gap: float = 1e-6, time_limit: float | None = 60.0, tighten: bool = True) -> Portfolio:
+                    horizon_quarters: int | None = None, discount: Discount | None = None, prefer_early: bool = True,
+                    mip_rel_gap: float = 1e-6, time_limit: float | None = 60.0, tighten: bool = True,
+                    plan_start: dt.date | None = None, fiscal_start_month: int = 1,
+                    late_penalty: float | None = None) -> Portfolio:
     """The choice of initiatives and start quarters that maximizes delivered value (score units, discounted by
     start quarter; ``discount`` None = portfolio.yaml's) within the yearly budgets (see module doc); each solve
     stops after ``time_limit`` seconds with status 'limit reached' and its relative gap. ``tighten=False``
-    builds the plain formulation (every start variable, no selection columns, unscaled rows) for benchmarks."""
+    builds the plain formulation (every start variable, no selection columns, unscaled rows) for benchmarks.
+
+    The plan starts in the first fiscal quarter (fiscal years starting in ``fiscal_start_month``) beginning on or
+    after ``plan_start`` (None: the first budgeted year's first quarter) and runs ``horizon_quarters`` (None: to
+    the end of the last budgeted year). ``late_penalty`` is the share of the candidates' total value lost per
+    quarter an initiative finishes after its deadline (None: portfolio.yaml's)."""
     t0 = time.perf_counter()
     its = initiatives(items)
     disc = load_discount() if discount is None else discount
+    dated = any(i.deadline is not None or i.deadline_quarter is not None for i in its)
+    share = (load_late_penalty() if dated else 1.0) if late_penalty is None else float(late_penalty)
+    if not (np.isfinite(share) and share > 0):
+        raise UsageError(f"late_penalty is a share of the candidates' total value per quarter late (> 0), got {share}")
     budgets = budget_frame(budgets)
+    first, horizon, plan_budgets, qyear, first_day = plan_calendar(budgets, horizon_quarters, plan_start,
+                                                                   fiscal_start_month)
+    its = [replace(i, deadline_quarter=deadline_quarter(i.deadline, first_day))
+           if i.deadline is not None and i.deadline_quarter is None else i for i in its]
     forced = _forced(its)
-    m = _model(its, budgets, int(horizon_quarters), forced, prune=tighten)
+    m = _model(its, plan_budgets, horizon, forced, prune=tighten, first=first, qyear=qyear)
     _check_mandatory_structure(m, forced)
+    penalty = share * max(sum(abs(i.value) for i in its), 1e-9)
     value = np.array([its[k].value for k in m.var_item], dtype=float)
     delivered = value * disc.factors(np.array([its[k].urgency for k in m.var_item]), m.var_start)
-    if not len(value):  # nothing can finish within the horizon (and nothing mandatory, checked above)
-        return _portfolio(m, value, "optimal", 0.0, time.perf_counter() - t0, delivered)
-    res = _solve(m, forced, -delivered, [], mip_rel_gap, time_limit, tighten)
+    # a deadline not met at all counts as missed for the rest of the plan: funding the initiative earns back
+    # those quarters of penalty (one due within the plan is funded whenever it fits, late if it must)
+    unmet = np.array([0.0 if it.deadline_quarter is None else
+                      float(m.horizon if it.deadline_quarter < 0 else max(0, m.horizon - it.deadline_quarter))
+                      for it in its])
+    coef = delivered + penalty * (unmet[m.var_item] - m.late)
+    # a late start of an optional initiative that only loses value is never worth funding: leave it out
+    keep = (m.late == 0) | np.isin(m.var_item, sorted(forced)) | (coef > 0)
+    if not keep.all():
+        m, delivered, coef = _subset(m, keep), delivered[keep], coef[keep]
+    if not len(coef):  # nothing can finish within the horizon (and nothing mandatory, checked above)
+        return _portfolio(m, coef, "optimal", 0.0, time.perf_counter() - t0, delivered, coef, forced, first_day,
+                          penalty)
+    res = _solve(m, forced, -coef, [], mip_rel_gap, time_limit, tighten)
     if res.status == 2:
         raise InfeasiblePortfolio(_shortfall_message(m, forced))
     if res.x is None:
@@ -501,16 +889,51 @@ def solve_portfolio(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.Data
     if prefer_early and np.any(rates == 0):
         # some values ignore timing, so the optimum may start them late: keep its value (to the solver's gap)
         # and start each chosen initiative as early as possible
-        best = float(delivered @ np.round(x))
-        keep = (delivered, best - max(abs(best), 1.0) * mip_rel_gap)
-        early = _solve(m, forced, m.var_start.astype(float), [keep], mip_rel_gap, time_limit, tighten)
-        if early.x is not None and delivered @ np.round(early.x) >= best - 1e-9 * max(abs(best), 1.0):
+        best = float(coef @ np.round(x))
+        bound = (coef, best - max(abs(best), 1.0) * mip_rel_gap)
+        early = _solve(m, forced, m.var_start.astype(float), [bound], mip_rel_gap, time_limit, tighten)
+        if early.x is not None and coef @ np.round(early.x) >= best - 1e-9 * max(abs(best), 1.0):
             x = early.x
-    return _portfolio(m, x, status, gap, time.perf_counter() - t0, delivered)
+    return _portfolio(m, x, status, gap, time.perf_counter() - t0, delivered, coef, forced, first_day, penalty)
+
+
+def marginal_values(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping,
+                    steps: Sequence[float] = (0.10, 0.25), *, base: Portfolio | None = None,
+                    lines: Sequence[tuple[str, str]] | None = None, **solve_options) -> pd.DataFrame:
+    """What more of each binding budget line would buy, re-solved: for every (fiscal year, line) that binds in the
+    ``base`` portfolio (solved here when not given; ``lines`` names them instead, e.g. ``[("FY2028",
+    "team:ehr_apps")]``) and every step, the portfolio with that one line raised by the step (0.10 = +10 %).
+    One row per line and step: the extra amount, total and delivered score before and after and their gain,
+    and the initiatives that enter, leave or start earlier. ``solve_options`` go to ``solve_portfolio``."""
+    frame = budget_frame(budgets)
+    base = base or solve_portfolio(items, frame, **solve_options)
+    if lines is None:
+        b = binding_constraints(base)
+        lines = list(zip(b["fiscal_year"], b["line"]))
+    start = dict(zip(base.schedule["initiative"], base.schedule["start"]))
+    rows = []
+    for fy, line in lines:
+        if fy not in frame.index or line not in frame.columns or not np.isfinite(frame.loc[fy, line]):
+            raise UsageError(f"no {line_name(line)} budget in {fy} to raise")
+        for step in steps:
+            more = frame.copy()
+            more.loc[fy, line] = frame.loc[fy, line] * (1 + float(step))
+            p = solve_portfolio(items, more, **solve_options)
+            after = dict(zip(p.schedule["initiative"], p.schedule["start"]))
+            rows.append({"fiscal_year": fy, "line": line, "name": line_name(line), "step": float(step),
+                         "budget": float(frame.loc[fy, line]), "extra": float(frame.loc[fy, line] * step),
+                         "value_before": base.value, "value_after": p.value, "value_added": p.value - base.value,
+                         "delivered_before": base.delivered_value, "delivered_after": p.delivered_value,
+                         "delivered_added": p.delivered_value - base.delivered_value,
+                         "entering": sorted(set(after) - set(start)), "leaving": sorted(set(start) - set(after)),
+                         "earlier": sorted(n for n in set(after) & set(start) if after[n] < start[n])})
+    return pd.DataFrame(rows, columns=["fiscal_year", "line", "name", "step", "budget", "extra", "value_before",
+                                       "value_after", "value_added", "delivered_before", "delivered_after",
+                                       "delivered_added", "entering", "leaving", "earlier"])
 
 
 def efficient_frontier(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,
-                       horizon_quarters: int, scales: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5),
+                       horizon_quarters: int | None = None, scales: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5),
                        **solve_options) -> pd.DataFrame:
     """Optimal portfolio value for each capex budget scaled by ``scales`` (capex budget in dollars over the horizon)."""
     base = budget_frame(budgets)
@@ -543,14 +966,17 @@ def _scenario_inputs(items: list[Initiative], budgets: pd.DataFrame, change: Map
     new_items = [replace(i, value=float(values.get(i.name, i.value))) for i in items]
     new_budgets = budget_frame(change["budgets"]) if "budgets" in change else budgets.copy()
     for r, factor in dict(change.get("budget_scale", {})).items():
-        if r not in RESOURCES:
-            raise UsageError(f"budget_scale names unknown resource {r!r}; use {', '.join(RESOURCES)}")
-        new_budgets[r] = new_budgets[r] * factor
+        if r not in RESOURCES and r not in new_budgets.columns:
+            raise UsageError(f"budget_scale names unknown resource {r!r}; use {', '.join(RESOURCES)} or a team "
+                             "(team:network)")
+        # staff hours scale every team's hours with them; team:<name> scales that team alone
+        for col in [r] + ([c for c in new_budgets.columns if str(c).startswith(TEAM)] if r == "hours" else []):
+            new_budgets[col] = new_budgets[col] * factor
     return new_items, new_budgets
 
 
 def compare_scenarios(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping,
-                      scenarios: Mapping[str, Mapping], *, horizon_quarters: int, matrix: pd.DataFrame | None = None,
+                      scenarios: Mapping[str, Mapping], *, horizon_quarters: int | None = None, matrix: pd.DataFrame | None = None,
                       criteria=None, **solve_options) -> pd.DataFrame:
     """Each scenario's optimal portfolio against the base: value, count, and initiatives added and removed.
 

@@ -20,14 +20,20 @@ import pandas as pd
 
 from hitplan import config
 from hitplan.errors import UsageError
+import datetime as dt
+
 from hitplan.periods import Period, fiscal_year_start, fiscal_year_start_month, quarter_labels
-from hitplan.prioritize.criteria import Criteria, known_criteria, load_criteria
-from hitplan.prioritize.evidence import initiative_evidence
-from hitplan.prioritize.methods import contributions, normalized, rank, topsis, weighted_sum
-from hitplan.prioritize.portfolio import (
-    RESOURCES, Discount, InfeasiblePortfolio, Portfolio, budget_frame, solve_portfolio,
+from hitplan.prioritize.criteria import (
+    Criteria, benefit_criteria, known_criteria, load_criteria, scoring_criteria,
 )
-from hitplan.prioritize.sensitivity import rank_acceptability, weight_samples
+from hitplan.prioritize.evidence import initiative_evidence
+from hitplan.prioritize.methods import (
+    benefit_per_dollar, contributions, normalized, normalized_array, rank, topsis, weighted_sum,
+)
+from hitplan.prioritize.portfolio import (
+    RESOURCES, Discount, InfeasiblePortfolio, Portfolio, budget_frame, plan_calendar, solve_portfolio,
+)
+from hitplan.prioritize.sensitivity import CHUNK_ROWS, pert_samples, rank_acceptability, weight_samples
 from hitplan.settings import Settings, budget_years, load_settings
 
 METHODS = {"weighted_sum": weighted_sum, "topsis": topsis}
@@ -44,36 +50,94 @@ def ranked_initiatives(
     seed: int = 7,
     evidence: pd.DataFrame | None = None,
     settings: Settings | None = None,
+    cost_weighted: bool | None = None,
 ) -> pd.DataFrame:
-    """Open initiatives ranked by ``method`` (score 0-1), with the three criteria that contribute most, the
-    probability (under weight uncertainty) of ranking in the top quartile, urgency (0-1, see portfolio.yaml) and,
-    beside the criteria, the outage probability of the target systems next quarter. ``evidence`` is
-    ``initiative_evidence(con, period)[0]`` when the caller already has it."""
+    """Open initiatives ranked by ``method`` on benefit (score 0-1; cost criteria and the cost side of NPV left
+    out, the other weights renormalized: ``benefit_criteria``), with cost (``cost_usd``, US$) and benefit per $100k
+    beside it, the three criteria that contribute most, the probability (under weight uncertainty and, where the
+    evidence gives ``C_low``/``C_high``, effect uncertainty) of ranking in the top quartile, urgency (0-1, see
+    portfolio.yaml) and, beside the criteria, the outage probability of the target systems next quarter.
+    ``cost_weighted`` (None: ``criteria.cost_weighted``) ranks on every criterion as weighted, cost included.
+    ``evidence`` is ``initiative_evidence(con, period)[0]`` when the caller already has it; ``attrs['note']`` says
+    how cost counted and which weights scored."""
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}; use {', '.join(METHODS)}")
     if evidence is None:
         evidence, _ = initiative_evidence(con, period, load_settings(), None)  # shipped settings, no outage risk
     if evidence.empty:
         return evidence
-    matrix = evidence.set_index("initiative_id")[list(criteria.names)]
-    scores = METHODS[method](matrix, criteria)
-    parts = contributions(matrix, criteria)
+    weighing = criteria.cost_weighted if cost_weighted is None else bool(cost_weighted)
+    crit, note = scoring_criteria(criteria.weighing_cost(weighing), evidence.columns)
+    ev = evidence.set_index("initiative_id")
+    matrix = ev[list(crit.names)]
+    scores = METHODS[method](matrix, crit)
+    parts = contributions(matrix, crit)
     why = parts.apply(lambda r: ", ".join(f"{c} {v:.2f}" for c, v in r.sort_values(ascending=False).head(3).items()),
                       axis=1)
     rng = np.random.default_rng(seed)
-    acceptability = rank_acceptability(normalized(matrix, criteria).to_numpy(),
-                                       weight_samples(criteria.weight_array, samples, spread, rng))
+    acceptability, drawn = _acceptability(ev, crit, samples, spread, rng)
+    if drawn:
+        note += f"; P(top 25%) also draws {drawn}"
     quartile = max(1, int(np.ceil(len(matrix) / 4)))
-    out = evidence.set_index("initiative_id")[["name", "area", "capex", "opex_per_year", "financial_npv",
-                                               "payback_years", "outage_probability"]].copy()
+    cols = [c for c in ("name", "area", "capex", "opex_per_year", "financial_npv", "financial_benefit",
+                        "payback_years", "outage_probability", "deadline", "deadline_reason") if c in ev.columns]
+    out = ev[cols].copy()
+    benefit = scores if not weighing else METHODS[method](*_benefit_matrix(ev, criteria))
+    out["cost_usd"] = _cost_usd(ev)
     out["score"] = scores
+    out["benefit_score"] = benefit
+    out["benefit_per_100k"] = benefit_per_dollar(benefit, out["cost_usd"])
     out["rank"] = rank(scores)
     out["p_top_quartile"] = acceptability[:, :quartile].sum(axis=1)
     out["why"] = why
-    out["urgency"] = _urgency(normalized(matrix, criteria), evidence.set_index("initiative_id"), settings)
+    out["urgency"] = _urgency(normalized(matrix, crit), ev, settings)
     out = out.sort_values("rank").reset_index()
-    out.attrs["source"] = evidence.attrs.get("source", "") + f"; criteria weights: {dict(zip(criteria.names, criteria.weights))}"
+    weights = dict(zip(crit.names, crit.weights))
+    out.attrs["source"] = evidence.attrs.get("source", "") + f"; criteria weights: {weights}"
+    out.attrs["note"] = note
     return out
+
+
+def _benefit_matrix(ev: pd.DataFrame, criteria: Criteria) -> tuple[pd.DataFrame, Criteria]:
+    crit, _ = benefit_criteria(criteria, ev.columns)
+    return ev[list(crit.names)], crit
+
+
+def _cost_usd(ev: pd.DataFrame) -> pd.Series:
+    """Each initiative's cost (US$): the evidence's ``cost_usd``, else its cost criterion (capex + opex over the
+    horizon), else capex alone."""
+    for col in ("cost_usd", "cost", "capex"):
+        if col in ev.columns:
+            return ev[col].astype(float)
+    return pd.Series(np.nan, index=ev.index)
+
+
+def _acceptability(ev: pd.DataFrame, crit: Criteria, samples: int, spread: float,
+                   rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """(rank acceptability under ``samples`` Dirichlet weight draws and, for each criterion C the evidence gives
+    ``C_low``/``C_high`` for, Beta-PERT draws of C's value with each weight draw; what was drawn, '' if none)."""
+    matrix = ev[list(crit.names)]
+    w = weight_samples(crit.weight_array, samples, spread, rng)
+    ranged = {j: (ev[f"{c}_low"].astype(float).to_numpy(), ev[f"{c}_high"].astype(float).to_numpy())
+              for j, c in enumerate(crit.names) if f"{c}_low" in ev.columns and f"{c}_high" in ev.columns}
+    likely = matrix.to_numpy(dtype=float)
+    has_range = {j: int((np.fmax(hi, likely[:, j]) - np.fmin(lo, likely[:, j]) > 0).sum())
+                 for j, (lo, hi) in ranged.items()}  # fmax/fmin: a blank end is the likely value
+    ranged = {j: v for j, v in ranged.items() if has_range[j]}
+    if not ranged:
+        return rank_acceptability(normalized(matrix, crit).to_numpy(), w), ""
+    normalized(matrix, crit)  # the likely values are checked (finite, no gaps) before drawing around them
+    m = len(matrix)
+    counts = np.zeros((m, m))
+    for start in range(0, samples, CHUNK_ROWS):
+        block = w[start:start + CHUNK_ROWS]
+        x = np.broadcast_to(likely, (len(block), *likely.shape)).copy()
+        for j, (lo, hi) in ranged.items():
+            x[:, :, j] = pert_samples(likely[:, j], lo, hi, len(block), rng)
+        counts += rank_acceptability(normalized_array(x, crit.is_cost), block) * len(block)
+    drawn = ", ".join(f"{crit.names[j]} (range for {has_range[j]} initiatives)" for j in ranged)
+    return counts / samples, (f"{drawn} as Beta-PERT over low / likely / high (Vose 2008; mean (low + 4 likely + "
+                              "high) / 6) with each weight draw")
 
 
 def _urgency(norm: pd.DataFrame, evidence: pd.DataFrame, settings: Settings | None) -> pd.Series:
@@ -102,17 +166,32 @@ def load_budgets(path: Path) -> pd.DataFrame:
 def funded_portfolio(
     con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, budgets: pd.DataFrame, *, time_limit: float = 60.0,
     discount: Discount | None = None, force_in: Sequence[str] = (), force_out: Sequence[str] = (),
-    settings: Settings | None = None,
+    settings: Settings | None = None, plan_start: dt.date | None = None,
 ) -> Portfolio:
     """The portfolio maximizing total score delivered (discounted by start quarter, more for urgent initiatives;
-    see portfolio.yaml: ``settings``' figures, None = the shipped ones) within the budgets, starting at the first
-    budgeted fiscal year; ``force_in`` initiatives are funded, ``force_out`` ones (and what depends on them) are
-    not."""
+    see portfolio.yaml: ``settings``' figures, None = the shipped ones) within the budgets (per team where the budget
+    names teams), finishing each initiative by its deadline (the ranking's ``deadline``: a day already past is due in
+    the first quarter), over a plan that starts in the first fiscal quarter on or after ``plan_start`` (the caller
+    passes the day after the data; None: the first budgeted year); ``force_in`` initiatives are funded,
+    ``force_out`` ones (and what depends on them) are not."""
+    items, start_month = portfolio_items(con, ranking, budgets, force_in=force_in, force_out=force_out,
+                                         settings=settings, plan_start=plan_start)
+    return solve_portfolio(items, budgets, discount=discount, time_limit=time_limit, plan_start=plan_start,
+                           fiscal_start_month=start_month)
+
+
+def portfolio_items(
+    con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, budgets: pd.DataFrame, *, force_in: Sequence[str] = (),
+    force_out: Sequence[str] = (), settings: Settings | None = None, plan_start: dt.date | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """(the ranked initiatives as the portfolio model's items - score, costs, hours by team, earliest start quarter
+    of the plan, dependencies, deadline - and the fiscal year's first month) for ``solve_portfolio``."""
     start_month = fiscal_year_start_month(con)
-    first = fiscal_year_start(int(str(budgets.index[0])[2:]), start_month)
+    _, _, _, _, first = plan_calendar(budget_frame(budgets), None, plan_start, start_month)
     rows = con.execute(
         "select initiative_id, coalesce(duration_quarters, 1), coalesce(capex, 0), coalesce(opex_per_year, 0), "
-        "coalesce(staff_hours, 0), earliest_start, coalesce(mandatory, false), depends_on, excludes from initiatives"
+        "coalesce(staff_hours, 0), earliest_start, coalesce(mandatory, false), depends_on, excludes, team_hours "
+        "from initiatives"
     ).fetchall()
     details = {r[0]: r[1:] for r in rows}
     open_ids = set(ranking["initiative_id"])
@@ -125,10 +204,11 @@ def funded_portfolio(
     mandatory_urgency = float((settings or load_settings()).value("portfolio", "urgency", "mandatory_urgency"))
     items = []
     for r in ranking.itertuples(index=False):
-        duration, capex, opex, hours, earliest, mandatory, deps, excl = details[r.initiative_id]
+        duration, capex, opex, hours, earliest, mandatory, deps, excl, teams = details[r.initiative_id]
         quarter = 0 if earliest is None else max(0, ((earliest.year - first.year) * 12 + earliest.month - first.month) // 3)
         mandatory = bool(mandatory) or r.initiative_id in force_in
         urgency = float(getattr(r, "urgency", 0.0))
+        deadline = getattr(r, "deadline", None)
         items.append({
             "name": r.initiative_id, "value": float(r.score), "duration": int(duration), "capex": float(capex),
             "opex": float(opex), "hours": float(hours), "earliest_start": quarter, "mandatory": mandatory,
@@ -136,13 +216,12 @@ def funded_portfolio(
             # dependencies on initiatives already done or rejected are met, not candidates
             "depends_on": ",".join(d.strip() for d in (deps or "").split(";") if d.strip() in open_ids),
             "excludes": ",".join(d.strip() for d in (excl or "").split(";") if d.strip() in open_ids),
+            "team_hours": teams or "",
+            "deadline": None if deadline is None or pd.isna(deadline) else pd.Timestamp(deadline).date(),
+            "deadline_reason": getattr(r, "deadline_reason", None) if deadline is not None and not pd.isna(deadline)
+            else None,
         })
-    items = _without(items, set(force_out))
-    labels = quarter_labels(int(str(budgets.index[0])[2:]), 1, 4 * len(budgets))
-    portfolio = solve_portfolio(pd.DataFrame(items), budgets, horizon_quarters=4 * len(budgets), discount=discount,
-                                time_limit=time_limit)
-    portfolio.quarter_labels[:] = labels
-    return portfolio
+    return pd.DataFrame(_without(items, set(force_out))), start_month
 
 
 def _without(items: list[dict], out: set[str]) -> list[dict]:
@@ -275,7 +354,7 @@ def scenario_comparison(
     con: duckdb.DuckDBPyConnection, period: Period, base_criteria: Criteria, budgets: pd.DataFrame,
     scenarios: Sequence[Scenario], *, method: str = "weighted_sum", samples: int = 500, seed: int = 7,
     time_limit: float = 60.0, discount: Discount | None = None, evidence: pd.DataFrame | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, plan_start: dt.date | None = None,
 ) -> ScenarioComparison:
     """The base portfolio (``base_criteria``, ``method``, ``budgets``) and each scenario's, compared: funded count,
     total and delivered score, budget use per fiscal year, and which initiatives are funded or start differently.
@@ -290,7 +369,9 @@ def scenario_comparison(
     portfolios: dict[str, Portfolio | None] = {}
     summary, usage = [], []
     for sc in runs:
-        crit, how = sc.criteria or base_criteria, sc.method or method
+        # a scenario's own weights are scored the way the base is (benefit only, or cost weighted when asked)
+        crit = sc.criteria.weighing_cost(base_criteria.cost_weighted) if sc.criteria else base_criteria
+        how = sc.method or method
         key = (crit, how)
         if key not in rankings:  # scenarios that only change budgets share the base ranking
             rankings[key] = ranked_initiatives(con, period, crit, method=how, samples=samples, seed=seed,
@@ -298,12 +379,15 @@ def scenario_comparison(
         ranking = rankings[key]
         b = (sc.budgets if sc.budgets is not None else base_budgets).copy()
         for r, f in sc.budget_scale.items():
-            b[r] = b[r] * f
+            # staff hours scale every team's hours with the total
+            for col in [r] + ([c for c in b.columns if str(c).startswith("team:")] if r == "hours" else []):
+                b[col] = b[col] * f
         row = {"scenario": sc.name, "description": sc.description, "method": how, "status": "", "funded": 0,
                "candidates": len(ranking), "value": np.nan, "delivered_value": np.nan, "note": ""}
         try:
             p = funded_portfolio(con, ranking, b, time_limit=time_limit, discount=discount,
-                                 force_in=sc.force_in, force_out=sc.force_out, settings=settings)
+                                 force_in=sc.force_in, force_out=sc.force_out, settings=settings,
+                                 plan_start=plan_start)
         except InfeasiblePortfolio as err:
             p = None
             row.update(status="infeasible", note=str(err))

@@ -1,5 +1,6 @@
-"""How robust a ranking is to the weights: Dirichlet weight samples around the chosen weights (SMAA rank
-acceptability, central weights, chance of being funded) and one-at-a-time tornado swings."""
+"""How robust a ranking is to the weights and the effect estimates: Dirichlet weight samples around the chosen
+weights, Beta-PERT draws of criterion values given as low / likely / high (SMAA rank acceptability, central
+weights, chance of being funded) and one-at-a-time tornado swings."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hitplan.errors import UsageError
 from hitplan.prioritize.methods import rank
 
 CHUNK_ROWS = 2048  # weight samples scored per block: bounds memory to CHUNK_ROWS x initiatives floats
+PERT_LAMBDA = 4.0  # the classic PERT weight of the most likely value (mean = (low + 4 likely + high) / 6)
 
 
 def weight_samples(weights: np.ndarray, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:
@@ -27,17 +29,43 @@ def weight_samples(weights: np.ndarray, n: int, spread: float, rng: np.random.Ge
     return g / g.sum(axis=1, keepdims=True)
 
 
+def pert_samples(likely: np.ndarray, low: np.ndarray, high: np.ndarray, n: int, rng: np.random.Generator,
+                 lam: float = PERT_LAMBDA) -> np.ndarray:
+    """``n`` draws (rows) per value (columns) from the Beta-PERT distribution over low / likely / high: low +
+    (high - low) x Beta(1 + lam (likely - low) / (high - low), 1 + lam (high - likely) / (high - low)), mean (low
+    + 4 likely + high) / 6 (Malcolm, Roseboom, Clark and Fazar 1959; Vose, Risk Analysis, 3rd ed. 2008, ch. 9).
+    A blank end counts as the likely value; where low = high every draw is the likely value."""
+    m = np.asarray(likely, dtype=float).ravel()
+    lo = np.asarray(low, dtype=float).ravel()
+    hi = np.asarray(high, dtype=float).ravel()
+    # ends on the wrong side of the likely value would give negative Beta shapes: the range always holds it
+    a = np.where(np.isnan(lo), m, np.minimum(lo, m))
+    b = np.where(np.isnan(hi), m, np.maximum(hi, m))
+    out = np.broadcast_to(m, (n, m.size)).copy()
+    ranged = b - a > 0
+    if ranged.any():
+        span = (b - a)[ranged]
+        alpha = 1 + lam * (m[ranged] - a[ranged]) / span
+        beta = 1 + lam * (b[ranged] - m[ranged]) / span
+        out[:, ranged] = a[ranged] + rng.beta(alpha, beta, size=(n, int(ranged.sum()))) * span
+    return out
+
+
 def _orders(norm_matrix: np.ndarray, samples: np.ndarray):
-    """Per block of samples: the initiatives from best to worst (ties keep matrix row order) and the scores."""
+    """Per block of samples: the initiatives from best to worst (ties keep matrix row order) and the scores.
+    ``norm_matrix`` is one matrix (initiatives x criteria) or one per sample (samples x initiatives x criteria)."""
     z = np.asarray(norm_matrix, dtype=float)
     for start in range(0, len(samples), CHUNK_ROWS):
-        scores = samples[start:start + CHUNK_ROWS] @ z.T
+        w = samples[start:start + CHUNK_ROWS]
+        scores = w @ z.T if z.ndim == 2 else np.einsum("sk,smk->sm", w, z[start:start + CHUNK_ROWS])
         yield np.argsort(-scores, axis=1, kind="stable"), scores
 
 
 def rank_acceptability(norm_matrix: np.ndarray, samples: np.ndarray) -> np.ndarray:
-    """Share of weight samples (0..1) in which initiative i takes rank r + 1: shape initiatives x ranks."""
-    m = np.asarray(norm_matrix).shape[0]
+    """Share of weight samples (0..1) in which initiative i takes rank r + 1: shape initiatives x ranks.
+    ``norm_matrix``: one normalized matrix, or one per sample (samples x initiatives x criteria) when the values
+    are drawn too (``pert_samples``)."""
+    m = np.asarray(norm_matrix).shape[-2]
     counts = np.zeros(m * m, dtype=np.int64)
     for order, _ in _orders(norm_matrix, samples):
         # order[s, r] = initiative at rank r in sample s -> count the (initiative, rank) cells
@@ -48,7 +76,7 @@ def rank_acceptability(norm_matrix: np.ndarray, samples: np.ndarray) -> np.ndarr
 
 def central_weights(norm_matrix: np.ndarray, samples: np.ndarray) -> np.ndarray:
     """Mean weight vector of the samples in which each initiative ranks first (NaN row if it never does)."""
-    m, k = np.asarray(norm_matrix).shape
+    m, k = np.asarray(norm_matrix).shape[-2:]
     sums, counts = np.zeros((m, k)), np.zeros(m)
     at = 0
     for order, _ in _orders(norm_matrix, samples):
