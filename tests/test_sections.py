@@ -188,8 +188,16 @@ def test_data_quality_section_on_the_demo(demo):
 def test_portfolio_section_explains_ranking_and_funding(board):
     s = next(x for x in board if x.key == "portfolio")  # the same builder as the IT report, without sensitivity
     assert any("ranks first" in f for f in s.findings)
-    assert any(f.startswith("Within the FY2028 to FY2029 budgets") for f in s.findings)
+    assert any(f.startswith("Within the FY2027 to FY2029 budgets") and "the plan starts in FY2027Q2" in f
+               for f in s.findings)
     assert any("buys" in f for f in s.findings)
+    # issue 17: what binds, re-solved, and no sentence compares a number with itself
+    assert any(f.startswith("What binds:") for f in s.findings)
+    assert not any(re.search(r"from (\d[\d.,]*) to \1\b", f) or re.search(r"(\d+) initiatives instead of \1\b", f)
+                   for f in s.findings)
+    # the done initiatives: one delivered, one did not (the demo's plants)
+    assert any(f.startswith("Of 2 done initiatives") for f in s.findings)
+    assert any(t.startswith("Benefits realized") for t, _ in s.tables)
     assert len(s.figures) >= 3
 
 

@@ -26,7 +26,7 @@ from pptx.util import Emu, Inches, Pt
 
 from hitplan import __version__
 from hitplan.analysis import AreaStatus
-from hitplan.charts import STATUS_STYLE, driver_text, money, scorecard_title, status_text
+from hitplan.charts import STATUS_STYLE, driver_text, money, pct, scorecard_title, status_text
 from hitplan.report.board import BoardPack
 from hitplan.report.context import Context
 from hitplan.report.disclosure import BoardDisclosure, disclosures, figure_texts
@@ -398,8 +398,10 @@ def _portfolio_slides(d: _Deck, portfolio, sec, names: Mapping[str, str] | None)
         ("initiatives funded", str(len(rm))), ("capex in the horizon", money(rm["capex_usd"].sum() if len(rm) else 0))]
     used = _key_numbers(s, numbers, right, BODY_TOP, right_w)
     if sec is not None:
-        _bullets(s, right, BODY_TOP + used + 0.1, right_w, BODY_BOTTOM - BODY_TOP - used - 0.15,
-                 list(sec.findings)[:2])
+        # the board needs what is funded and what binds (and what more would buy) more than the ranking's top
+        fs = list(sec.findings)
+        pick = [f for f in fs if f.startswith("Within the")][:1] + [f for f in fs if f.startswith("What binds")][:1]
+        _bullets(s, right, BODY_TOP + used + 0.1, right_w, BODY_BOTTOM - BODY_TOP - used - 0.15, pick or fs[:2])
     from hitplan.charts import budget_position  # chart for the slide after the roadmap
 
     _roadmap_slide(d, portfolio, rm, names)
@@ -407,6 +409,22 @@ def _portfolio_slides(d: _Deck, portfolio, sec, names: Mapping[str, str] | None)
     s = d.slide("Budget position by fiscal year")
     d.chart(s, fig, fig.layout.meta["alt"], (M, BODY_TOP, W - 2 * M, BODY_BOTTOM - BODY_TOP - 0.05),
             "budget position")
+    realized = next((t for title, t in (sec.tables if sec is not None else []) if title.startswith("Benefits realized")),
+                    None)
+    if realized is not None and len(realized):
+        s = d.slide("Did the done initiatives deliver?")
+        rows = []
+        for r in realized.head(8).to_dict("records"):
+            achieved, promised = r.get("P1/P2 reduction achieved (%)"), r.get("promised (%)")
+            rows.append([_board_name(r["name"], None, d.hosts), str(r.get("finished"))[:10],
+                         pct(achieved, 0) if achieved == achieved and achieved is not None else "–",
+                         pct(promised, 0) if promised == promised and promised is not None else "–", r["verdict"]])
+        _table(s, ["Initiative", "Finished", "P1/P2 reduction achieved", "Promised", "Verdict"], rows, M, BODY_TOP,
+               W - 2 * M, [4.6, 1.6, 2.4, 1.4, 2.4], row_h=0.42)
+        _textbox(s, M, BODY_TOP + 0.42 * (len(rows) + 1) + 0.2, W - 2 * M, 0.8,
+                 "P1/P2 incidents on each initiative's systems before and after it finished, against comparable systems "
+                 "it did not touch (difference in differences, 90 % interval); 'delivered' when the whole interval "
+                 "is a fall.", colour=GREY)
 
 
 def _board_name(initiative: str, names: Mapping[str, str] | None, hosts: Iterable[str] = ()) -> str:
