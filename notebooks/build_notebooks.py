@@ -232,16 +232,18 @@ def prioritization_notebook() -> nbformat.NotebookNode:
     return _notebook([
         new_markdown_cell("""# Initiative prioritization
 
-Every open candidate initiative scored on the same criteria - clinical impact, risk reduction,
-operational effect, financial value, reach, strategic alignment, confidence and cost - from the store's
-evidence for the systems it targets, then the best portfolio that fits each fiscal year's capital,
-running-cost and staff-hour budgets, and when each initiative starts.
+Every open candidate initiative scored on what it would change - the outages, incidents and risks on
+the systems it targets times the effect it promises, its savings, reach, strategic alignment and confidence
+- with its cost beside the score, not inside it; then the best portfolio that fits each fiscal year's
+capital, running-cost and team-hour budgets, finishing what is due by its deadline, and when each initiative
+starts; what binds and what more would buy; and whether the initiatives already done delivered.
 
-**How to read it.** A score runs from 0 to 1. The reasons list the criteria that contribute most. Weights
-are a judgement, so the ranking is tested against them: *P(top quarter)* is the share of thousands of
-slightly different weightings in which the initiative still ranks in the top quarter. The portfolio is an
-exact optimization, not a cut-off down the ranking: a cheaper initiative can beat a higher-ranked one that
-does not fit the budget. Change the weights (`weights`) or the budgets (`budget`) and run again to compare."""),
+**How to read it.** A score runs from 0 to 1 and measures benefit; cost is counted once, by the budgets. The
+reasons list the criteria that contribute most. Weights and effects are judgements, so the ranking is tested
+against them: *P(top quarter)* is the share of thousands of slightly different weightings (and effects drawn
+from their stated ranges) in which the initiative still ranks in the top quarter. The portfolio is an exact
+optimization, not a cut-off down the ranking. Change the weights (`weights`) or the budgets (`budget`) and run
+again to compare."""),
         _notebook_only("**Parameters** (edit to look at another period or store)"),
         _parameters_cell(),
         new_code_cell(f"""from hitplan.report.context import open_context

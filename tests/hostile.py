@@ -19,7 +19,7 @@ FEEDS = Path(__file__).resolve().parents[1] / "hitplan" / "schema" / "feeds.yaml
 _CODED = {("hospital", "time_zone"), ("hospital", "state"), ("hospital", "currency"), ("costs", "currency"),
           ("vulnerabilities", "cve"), ("kev", "known_ransomware_use"), ("findings", "framework"),
           ("findings", "control_id"), ("initiatives", "target_systems"), ("initiatives", "depends_on"),
-          ("initiatives", "excludes")}
+          ("initiatives", "excludes"), ("initiatives", "team_hours"), ("initiatives", "addresses")}
 # key columns other feeds join on by value: the same payload on both sides keeps the join
 _JOINED_KEYS = {("usage", "department"), ("phishing", "department"), ("budgets", "cost_center")}
 # not feeds, but store text the data-quality report shows

@@ -139,3 +139,18 @@ def test_each_team_caps_its_own_hours_per_year():
     assert list(frame.columns) == ["capex", "opex", "hours", "team:ehr_apps", "team:network"]
     with pytest.raises(UsageError, match="team network in some years but not in FY2028"):
         budget_frame({"FY2027": {"teams": {"network": 1}}, "FY2028": {"hours": 1}})
+
+
+def test_an_initiative_whose_team_hours_are_not_team_hours_is_rejected_at_ingest(tmp_path, store_path, cli):
+    # what the portfolio model cannot read is stopped with its reason at load, not by a failed report later
+    from conftest import ingest, query, write_csv
+
+    f = write_csv(tmp_path / "initiatives.csv", ["initiative_id", "name", "area", "team_hours", "staff_hours"],
+                  [["I1", "A", "security", "network:100; security:50", "150"],
+                   ["I2", "B", "security", "lots of hours", "10"],
+                   ["I3", "C", "security", "", "0"]])
+    s = ingest(cli, "initiatives", f)
+    assert (s["rows_loaded"], s["rows_rejected"]) == (2, 1)
+    assert query(store_path, "select initiative_id from initiatives order by 1") == [("I1",), ("I3",)]
+    reason = query(store_path, "select reason from rejects")[0][0]
+    assert "team:hours pairs" in reason

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import coo_array, csr_array, hstack, vstack
 
 from hitplan.errors import HitplanError, UsageError
@@ -56,6 +56,11 @@ from hitplan.periods import (
     add_months, fiscal_quarter_of, fiscal_quarter_start, quarter_labels, quarter_start,
 )
 from hitplan.settings import Settings, load_settings
+
+try:  # HiGHS's own Python interface: a MIP start and an objective offset, which scipy's milp cannot pass
+    import highspy
+except ImportError:  # optional: without it the same model is solved through scipy.optimize.milp
+    highspy = None
 
 RESOURCES = ("capex", "opex", "hours")
 TEAM = "team:"  # budget columns of staff hours per team: team:network, team:ehr_apps, ...
@@ -486,9 +491,13 @@ def _subset(m: _Model, keep: np.ndarray) -> _Model:
                    usage={r: u[keep] for r, u in m.usage.items()}, late=m.late[keep])
 
 
-def _structure_rows(m: _Model, forced: set[int], select: bool = True) -> tuple[list, list, list, int]:
+def _structure_rows(m: _Model, forced: set[int], select: bool = True,
+                    cumulative: bool = False) -> tuple[list, list, list, int]:
     """Rows (sparse, lower, upper) for choose-once, mandatory, exclusion and dependency constraints, and the
-    number of selection columns z appended after the start variables (one per initiative, or none)."""
+    number of selection columns z appended after the start variables (one per initiative, or none).
+    ``cumulative`` writes each dependency in its aggregated time-indexed form (B started by quarter q only if A
+    finished before q: sum_{s <= q} x[B, s] <= sum_{s + d_A <= q} x[A, s]), which implies the per-start rows
+    and gives a tighter LP bound with the same integer solutions."""
     n_var, n_item = len(m.var_item), len(m.items)
     n_z = n_item if select else 0
     index = {it.name: k for k, it in enumerate(m.items)}
@@ -512,12 +521,14 @@ def _structure_rows(m: _Model, forced: set[int], select: bool = True) -> tuple[l
         for name in it.depends_on:
             a = index[name]
             a_vars = np.flatnonzero(m.var_item == a)
-            for v in np.flatnonzero(m.var_item == b):
+            b_vars = np.flatnonzero(m.var_item == b)
+            for v in b_vars:
                 # x[b, q] <= sum of x[a, s] over starts s with s + d_a <= q (A chosen and finished before B starts)
                 done = a_vars[m.var_start[a_vars] + m.items[a].duration <= m.var_start[v]]
-                dep_r += [n_rows] * (1 + len(done))
-                dep_c += [v, *done]
-                dep_v += [1.0] + [-1.0] * len(done)
+                began = b_vars[m.var_start[b_vars] <= m.var_start[v]] if cumulative else [v]
+                dep_r += [n_rows] * (len(began) + len(done))
+                dep_c += [*began, *done]
+                dep_v += [1.0] * len(began) + [-1.0] * len(done)
                 n_rows += 1
     if n_rows:
         rows.append(csr_array((dep_v, (dep_r, dep_c)), shape=(n_rows, n_var + n_z)))
@@ -644,6 +655,8 @@ class Portfolio:
     deadlines: pd.DataFrame = field(default_factory=pd.DataFrame)
     plan_start: dt.date | None = None  # the first day of the plan's first quarter
     late_penalty: float = float("nan")  # score units lost per quarter late (the objective's deadline term)
+    objective: float = float("nan")  # what the solve maximized: delivered value less the lateness penalty
+    bound: float = float("nan")  # the solver's proven upper bound on ``objective`` (NaN when it gives none)
 
     @property
     def chosen(self) -> list[str]:
@@ -669,11 +682,18 @@ def binding_constraints(portfolio: Portfolio) -> pd.DataFrame:
 
 
 def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[tuple[np.ndarray, float]],
-           mip_rel_gap: float, time_limit: float | None, tighten: bool = True):
-    """scipy's milp result over the start variables (and, tightened, the selection columns after them);
-    ``extra`` rows (coefficients over start variables, lower bound) are added as row >= bound."""
-    rows, lo, hi, n_z = _structure_rows(m, forced, select=tighten)
+           mip_rel_gap: float, time_limit: float | None, tighten: bool = True, strengthen: bool = False,
+           offset: float = 0.0, start: np.ndarray | None = None):
+    """scipy's milp result (or one shaped like it: x, status, message, mip_gap, mip_dual_bound) over the start
+    variables (and, tightened, the selection columns after them); ``extra`` rows (coefficients over start
+    variables, lower bound) are added as row >= bound. ``strengthen`` (with ``tighten``) writes dependencies in
+    cumulative form and, when highspy is installed, solves through it with the constant ``offset`` added to the
+    objective (so the relative gap is measured on the true objective, not one inflated by a constant) and
+    ``start`` (0/1 per start variable, None: the greedy) as a MIP start; mip_dual_bound includes ``offset``."""
+    strengthen = strengthen and tighten
+    rows, lo, hi, n_z = _structure_rows(m, forced, select=tighten, cumulative=strengthen)
     keys, use, caps = _budget_rows(m)
+    raw_use, raw_caps = use, caps
     if tighten and keys:
         # usage as a share of each budget: dollars (1e7) and hours (1e4) on one scale, rhs 1
         scale = np.where(caps > 0, caps, np.maximum(use.max(axis=1, initial=0.0), 1.0))
@@ -689,11 +709,99 @@ def _solve(m: _Model, forced: set[int], objective: np.ndarray, extra: list[tuple
         cons.append(LinearConstraint(wide(use), -np.inf, caps))
     cons += [LinearConstraint(wide(row[None, :]), bound, np.inf) for row, bound in extra]
     c = np.concatenate([objective, np.zeros(n_z)])
-    options = {"mip_rel_gap": mip_rel_gap, **({"time_limit": time_limit} if time_limit else {})}
-    res = milp(c, constraints=cons, integrality=np.ones(len(c)), bounds=Bounds(0, 1), options=options)
+    if strengthen and highspy is not None:
+        if start is None:
+            start = _greedy_start(m, forced, -objective, raw_use, raw_caps)
+        x0 = None
+        if start is not None:
+            x0 = np.concatenate([start, np.zeros(n_z)])
+            if n_z:
+                x0[len(objective) + m.var_item[start > 0.5]] = 1.0
+        res = _solve_highspy(c, cons, offset, x0, mip_rel_gap, time_limit)
+    else:
+        options = {"mip_rel_gap": mip_rel_gap, **({"time_limit": time_limit} if time_limit else {})}
+        res = milp(c, constraints=cons, integrality=np.ones(len(c)), bounds=Bounds(0, 1), options=options)
+        bound = getattr(res, "mip_dual_bound", None)
+        res.mip_dual_bound = np.nan if bound is None else float(bound) + offset
     if res.x is not None:
         res.x = res.x[:len(objective)]
     return res
+
+
+def _solve_highspy(c: np.ndarray, cons: list[LinearConstraint], offset: float, x0: np.ndarray | None,
+                   mip_rel_gap: float, time_limit: float | None) -> OptimizeResult:
+    """Minimize c @ x + offset over binaries x within ``cons`` through highspy, from the MIP start ``x0``."""
+    a = vstack([csr_array(k.A) for k in cons]).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(c), a.shape[0]
+    inf = highspy.kHighsInf
+    lp.col_cost_, lp.offset_ = c.astype(float), float(offset)
+    lp.col_lower_, lp.col_upper_ = np.zeros(len(c)), np.ones(len(c))
+    lp.row_lower_ = np.clip(np.concatenate([np.broadcast_to(k.lb, (k.A.shape[0],)) for k in cons]), -inf, inf)
+    lp.row_upper_ = np.clip(np.concatenate([np.broadcast_to(k.ub, (k.A.shape[0],)) for k in cons]), -inf, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr, a.indices
+    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * len(c)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if time_limit:
+        h.setOptionValue("time_limit", float(time_limit))
+    h.passModel(lp)
+    if x0 is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = [float(v) for v in x0]
+        h.setSolution(sol)
+    h.run()
+    ms, st = h.getModelStatus(), highspy.HighsModelStatus
+    status = (0 if ms == st.kOptimal else 2 if ms in (st.kInfeasible, st.kUnboundedOrInfeasible)
+              else 1 if ms in (st.kTimeLimit, st.kIterationLimit, st.kSolutionLimit, st.kInterrupt) else 4)
+    info, sol = h.getInfo(), h.getSolution()
+    x = np.array(sol.col_value, dtype=float) if sol.value_valid and status in (0, 1) else None
+    return OptimizeResult(x=x, status=status, message=h.modelStatusToString(ms), success=status == 0,
+                          mip_gap=float(info.mip_gap), mip_dual_bound=float(info.mip_dual_bound),
+                          fun=float(info.objective_function_value) if x is not None else None)
+
+
+def _greedy_start(m: _Model, forced: set[int], coef: np.ndarray, use: np.ndarray,
+                  caps: np.ndarray) -> np.ndarray | None:
+    """A feasible 0/1 choice of start variables to start the MIP from: required initiatives first, then the
+    others by objective per share of the budgets they use, each at its best start that its prerequisites,
+    exclusions and the budgets leave room for. None when the required ones do not fit this way."""
+    index = {it.name: k for k, it in enumerate(m.items)}
+    share = use / np.where(caps > 0, caps, 1.0)[:, None] if len(caps) else np.zeros((0, len(coef)))
+    weight = share.sum(axis=0) if len(caps) else np.zeros(len(coef))
+    left = caps.astype(float).copy()
+    tol = 1e-9 * np.maximum(np.abs(caps), 1.0)
+    by_item: dict[int, list[int]] = {}
+    for v in np.lexsort((m.var_start, -coef)):
+        by_item.setdefault(int(m.var_item[v]), []).append(v)
+    excl = {k: {index[o] for o in it.excludes} for k, it in enumerate(m.items)}
+    for k, it in enumerate(m.items):
+        for o in it.excludes:
+            excl[index[o]].add(k)
+    best = {k: max(coef[v] / (weight[v] + 1e-3) for v in vs) for k, vs in by_item.items()}
+    order = sorted(by_item, key=lambda k: (k not in forced, -best[k]))
+    finish: dict[int, int] = {}
+    x = np.zeros(len(coef))
+    changed = True
+    while changed:  # a prerequisite placed later in the order lets its dependents in on the next pass
+        changed = False
+        for k in order:
+            if k in finish or excl[k] & set(finish) or any(index[d] not in finish for d in m.items[k].depends_on):
+                continue
+            ready = max([finish[index[d]] + 1 for d in m.items[k].depends_on], default=0)
+            for v in by_item[k]:
+                if m.var_start[v] < ready or (k not in forced and coef[v] <= 0):
+                    continue
+                if len(caps) and (use[:, v] > left + tol).any():
+                    continue
+                x[v], finish[k], changed = 1.0, int(m.var_start[v]) + m.items[k].duration - 1, True
+                if len(caps):
+                    left -= use[:, v]
+                break
+    return x if forced <= set(finish) else None
 
 
 def _moves(m: _Model, on: np.ndarray, coef: np.ndarray, forced: set[int]):
@@ -812,7 +920,7 @@ def _deadlines(m: _Model, on: np.ndarray, forced: set[int]) -> pd.DataFrame:
 
 def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float, delivered: np.ndarray,
                coef: np.ndarray | None = None, forced: set[int] = frozenset(), first_day: dt.date | None = None,
-               penalty: float = float("nan")) -> Portfolio:
+               penalty: float = float("nan"), offset: float = 0.0, bound: float = float("nan")) -> Portfolio:
     on = np.flatnonzero(x > 0.5)
     records = []
     for v in on[np.lexsort((m.var_item[on], m.var_start[on]))]:
@@ -828,7 +936,7 @@ def _portfolio(m: _Model, x: np.ndarray, status: str, gap: float, seconds: float
     coef = delivered if coef is None else coef
     return Portfolio(schedule, totals, float(schedule["value"].sum()), status, gap, seconds, m.quarter_labels,
                      float(delivered[on].sum()), _constraints(m, on, coef, forced), _deadlines(m, on, forced),
-                     first_day, penalty)
+                     first_day, penalty, float(coef[on].sum()) - offset, float(bound))
 
 
 STATUS = {0: "optimal", 1: "limit reached", 2: "infeasible", 3: "unbounded", 4: "failed"}
@@ -838,11 +946,14 @@ def solve_portfolio(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.Data
                     horizon_quarters: int | None = None, discount: Discount | None = None, prefer_early: bool = True,
                     mip_rel_gap: float = 1e-6, time_limit: float | None = 60.0, tighten: bool = True,
                     plan_start: dt.date | None = None, fiscal_start_month: int = 1,
-                    late_penalty: float | None = None) -> Portfolio:
+                    late_penalty: float | None = None, strengthen: bool = True) -> Portfolio:
     """The choice of initiatives and start quarters that maximizes delivered value (score units, discounted by
     start quarter; ``discount`` None = portfolio.yaml's) within the yearly budgets (see module doc); each solve
     stops after ``time_limit`` seconds with status 'limit reached' and its relative gap. ``tighten=False``
-    builds the plain formulation (every start variable, no selection columns, unscaled rows) for benchmarks.
+    builds the plain formulation (every start variable, no selection columns, unscaled rows) for benchmarks;
+    ``strengthen=False`` keeps the tightened one without cumulative dependency rows, the greedy MIP start and
+    the highspy solve (used when installed). ``Portfolio.objective`` and ``Portfolio.bound`` are the objective
+    (delivered value less the lateness penalty) and the solver's proven upper bound on it.
 
     The plan starts in the first fiscal quarter (fiscal years starting in ``fiscal_start_month``) beginning on or
     after ``plan_start`` (None: the first budgeted year's first quarter) and runs ``horizon_quarters`` (None: to
@@ -872,29 +983,33 @@ def solve_portfolio(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.Data
                       float(m.horizon if it.deadline_quarter < 0 else max(0, m.horizon - it.deadline_quarter))
                       for it in its])
     coef = delivered + penalty * (unmet[m.var_item] - m.late)
+    offset = penalty * float(unmet.sum())  # the objective is coef @ x - offset: unmet deadlines cost from the start
     # a late start of an optional initiative that only loses value is never worth funding: leave it out
     keep = (m.late == 0) | np.isin(m.var_item, sorted(forced)) | (coef > 0)
     if not keep.all():
         m, delivered, coef = _subset(m, keep), delivered[keep], coef[keep]
     if not len(coef):  # nothing can finish within the horizon (and nothing mandatory, checked above)
         return _portfolio(m, coef, "optimal", 0.0, time.perf_counter() - t0, delivered, coef, forced, first_day,
-                          penalty)
-    res = _solve(m, forced, -coef, [], mip_rel_gap, time_limit, tighten)
+                          penalty, offset, -offset)
+    res = _solve(m, forced, -coef, [], mip_rel_gap, time_limit, tighten, strengthen, offset)
     if res.status == 2:
         raise InfeasiblePortfolio(_shortfall_message(m, forced))
     if res.x is None:
         raise HitplanError(f"portfolio solve stopped without a solution ({STATUS.get(res.status)}: {res.message})")
     x, status, gap = res.x, STATUS.get(res.status, "failed"), float(getattr(res, "mip_gap", np.nan) or 0.0)
+    upper = -float(res.mip_dual_bound)  # minimized -coef @ x + offset: its lower bound is minus ours
     rates = disc.quarterly_rate + np.array([it.urgency for it in its]) * disc.urgent_rate
     if prefer_early and np.any(rates == 0):
         # some values ignore timing, so the optimum may start them late: keep its value (to the solver's gap)
         # and start each chosen initiative as early as possible
         best = float(coef @ np.round(x))
         bound = (coef, best - max(abs(best), 1.0) * mip_rel_gap)
-        early = _solve(m, forced, m.var_start.astype(float), [bound], mip_rel_gap, time_limit, tighten)
+        early = _solve(m, forced, m.var_start.astype(float), [bound], mip_rel_gap, time_limit, tighten, strengthen,
+                       start=np.round(x))
         if early.x is not None and coef @ np.round(early.x) >= best - 1e-9 * max(abs(best), 1.0):
             x = early.x
-    return _portfolio(m, x, status, gap, time.perf_counter() - t0, delivered, coef, forced, first_day, penalty)
+    return _portfolio(m, x, status, gap, time.perf_counter() - t0, delivered, coef, forced, first_day, penalty,
+                      offset, upper)
 
 
 def marginal_values(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping,
