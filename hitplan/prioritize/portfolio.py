@@ -1030,11 +1030,18 @@ def marginal_values(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.Data
     for fy, line in lines:
         if fy not in frame.index or line not in frame.columns or not np.isfinite(frame.loc[fy, line]):
             raise UsageError(f"no {line_name(line)} budget in {fy} to raise")
-        for step in steps:
-            more = frame.copy()
-            more.loc[fy, line] = frame.loc[fy, line] * (1 + float(step))
-            p = solve_portfolio(items, more, **solve_options)
-            after = dict(zip(p.schedule["initiative"], p.schedule["start"]))
+        gained = True
+        # largest step first: the optimum cannot fall as a budget line grows, so when the largest raise adds
+        # nothing a smaller one adds nothing either and is not re-solved
+        for step in sorted(steps, reverse=True):
+            if gained:
+                more = frame.copy()
+                more.loc[fy, line] = frame.loc[fy, line] * (1 + float(step))
+                p = solve_portfolio(items, more, **solve_options)
+                gained = _objective(p) > _objective(base) + 1e-9 * max(1.0, abs(_objective(base)))
+                after = dict(zip(p.schedule["initiative"], p.schedule["start"]))
+            else:
+                p, after = base, start
             rows.append({"fiscal_year": fy, "line": line, "name": line_name(line), "step": float(step),
                          "budget": float(frame.loc[fy, line]), "extra": float(frame.loc[fy, line] * step),
                          "value_before": base.value, "value_after": p.value, "value_added": p.value - base.value,
@@ -1042,9 +1049,18 @@ def marginal_values(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.Data
                          "delivered_added": p.delivered_value - base.delivered_value,
                          "entering": sorted(set(after) - set(start)), "leaving": sorted(set(start) - set(after)),
                          "earlier": sorted(n for n in set(after) & set(start) if after[n] < start[n])})
-    return pd.DataFrame(rows, columns=["fiscal_year", "line", "name", "step", "budget", "extra", "value_before",
-                                       "value_after", "value_added", "delivered_before", "delivered_after",
-                                       "delivered_added", "entering", "leaving", "earlier"])
+    out = pd.DataFrame(rows, columns=["fiscal_year", "line", "name", "step", "budget", "extra", "value_before",
+                                      "value_after", "value_added", "delivered_before", "delivered_after",
+                                      "delivered_added", "entering", "leaving", "earlier"])
+    order = {(fy, line): k for k, (fy, line) in enumerate(lines)}
+    return (out.assign(_o=[order[(a, b)] for a, b in zip(out["fiscal_year"], out["line"])])
+            .sort_values(["_o", "step"], kind="stable").drop(columns="_o").reset_index(drop=True))
+
+
+def _objective(p: Portfolio) -> float:
+    """What the solver maximized: delivered value less any lateness penalty (delivered value when none)."""
+    v = getattr(p, "objective", None)
+    return float(p.delivered_value if v is None or v != v else v)
 
 
 def efficient_frontier(items: Sequence[Initiative] | pd.DataFrame, budgets: pd.DataFrame | Mapping, *,

@@ -64,14 +64,16 @@ class Prioritization:
 
 def _frontier(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, budgets: pd.DataFrame, scales: Sequence[float],
               budget_file: str | Path | None, time_limit: float, discount: Discount | None = None,
-              settings: Settings | None = None, plan_start: dt.date | None = None) -> pd.DataFrame:
+              settings: Settings | None = None, plan_start: dt.date | None = None,
+              base: Portfolio | None = None) -> pd.DataFrame:
     """The funded portfolio's value and size with the capital budgets scaled by each of ``scales``."""
     rows = []
     for sc in scales:
         capex = float(budgets["capex"].sum() * sc)
         try:
-            pf = funded_portfolio(con, ranking, budgets.assign(capex=budgets["capex"] * sc), time_limit=time_limit,
-                                  discount=discount, settings=settings, plan_start=plan_start)
+            pf = base if sc == 1 and base is not None else funded_portfolio(
+                con, ranking, budgets.assign(capex=budgets["capex"] * sc), time_limit=time_limit, discount=discount,
+                settings=settings, plan_start=plan_start)
             rows.append({"scale": sc, "capex_budget_usd": capex, "value": pf.value, "n_chosen": len(pf.chosen)})
         except InfeasiblePortfolio as err:
             rows.append({"scale": sc, "capex_budget_usd": capex, "value": np.nan, "n_chosen": 0, "note": str(err)})
@@ -132,7 +134,7 @@ def prioritize(con: duckdb.DuckDBPyConnection, period: Period, criteria: Criteri
             note = f"the mandatory initiatives do not fit the budgets{where}: {err}"
         if portfolio is not None and frontier_scales:
             frontier = _frontier(con, ranking, budgets, frontier_scales, budget_file, time_limit, discount, settings,
-                                 plan_start)
+                                 plan_start, portfolio)
         if portfolio is not None and marginal:
             items, start_month = portfolio_items(con, ranking, budgets, settings=settings, plan_start=plan_start)
             extra = marginal_values(items, budgets, base=portfolio, discount=discount, time_limit=time_limit,
